@@ -1,0 +1,93 @@
+// Package cli is the command line: cobra commands, one options struct per
+// command with its flags, turned into use-case input. It holds no logic of
+// its own beyond checking and translating flags.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kubelogin/kubelogin/internal/logger"
+	"github.com/kubelogin/kubelogin/internal/system"
+	"github.com/kubelogin/kubelogin/internal/usecase"
+)
+
+// Set by the linker (see the Makefile and .goreleaser.yaml).
+var (
+	version = "dev"
+	commit  = "none"
+	date    = "unknown"
+)
+
+// Cmd is the whole command line.
+type Cmd struct {
+	OS       system.OS
+	Log      *logger.Logger
+	GetToken *usecase.GetToken
+}
+
+// New returns the command line.
+func New(sys system.OS, log *logger.Logger, getToken *usecase.GetToken) *Cmd {
+	return &Cmd{OS: sys, Log: log, GetToken: getToken}
+}
+
+// Run executes args (without the program name) and returns the exit code.
+func (c *Cmd) Run(ctx context.Context, args []string) int {
+	root := c.root()
+	root.SetArgs(args)
+	if err := root.ExecuteContext(ctx); err != nil {
+		var silent *exitError
+		if !errors.As(err, &silent) {
+			fmt.Fprintf(c.OS.Stderr, "error: %s\n", err)
+		}
+		return 1
+	}
+	return 0
+}
+
+type exitError struct{ error }
+
+func (c *Cmd) root() *cobra.Command {
+	var verbosity int
+	root := &cobra.Command{
+		Use:   "kubelogin",
+		Short: "Log in to a Kubernetes cluster with OpenID Connect",
+		Long: `kubelogin is a kubectl credential plugin for OpenID Connect.
+
+kubectl runs "kubelogin get-token" before API calls. It answers from its token
+cache, refreshes an expired token silently, and logs you in through the browser
+only when it has to. It is a drop-in replacement for int128/kubelogin
+("kubectl oidc-login"): the same kubeconfigs work unchanged.`,
+		Version:       fmt.Sprintf("%s (commit %s, built %s, %s, %s/%s)", version, commit, date, runtime.Version(), runtime.GOOS, runtime.GOARCH),
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return errors.New(`the standalone mode (kubelogin with no command) is not available in this version; use "kubelogin get-token" in your kubeconfig (see kubelogin --help)`)
+		},
+		PersistentPreRun: func(*cobra.Command, []string) {
+			c.Log.SetLevel(verbosity)
+		},
+	}
+	root.SetOut(c.OS.Stdout) // help and version; get-token writes only its ExecCredential there
+	root.SetErr(c.OS.Stderr)
+	root.PersistentFlags().IntVarP(&verbosity, "v", "v", 0, "log level: 1 = flow, 2 = HTTP headers, 3 = HTTP bodies (secrets are always redacted)")
+	root.AddCommand(c.getTokenCmd(), c.versionCmd())
+	return root
+}
+
+func (c *Cmd) versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintf(c.OS.Stdout, "kubelogin version %s\ncommit: %s\nbuilt: %s\ngo: %s\nplatform: %s/%s\n",
+				version, commit, date, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		},
+	}
+}

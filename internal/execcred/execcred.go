@@ -1,0 +1,93 @@
+// Package execcred speaks the client-go exec credential protocol: it reads
+// KUBERNETES_EXEC_INFO and writes the ExecCredential that kubectl expects on stdout.
+package execcred
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1"
+	clientauthv1 "k8s.io/client-go/pkg/apis/clientauthentication/v1"
+	clientauthv1beta1 "k8s.io/client-go/pkg/apis/clientauthentication/v1beta1"
+)
+
+// The API versions kubectl may ask for.
+const (
+	V1      = "client.authentication.k8s.io/v1"
+	V1beta1 = "client.authentication.k8s.io/v1beta1"
+)
+
+// EnvName is the environment variable through which kubectl passes the request.
+const EnvName = "KUBERNETES_EXEC_INFO"
+
+// Input is what kubectl told the plugin about the call.
+type Input struct {
+	// APIVersion is the ExecCredential version to answer with.
+	APIVersion string
+	// Interactive reports whether stdin belongs to the plugin (kubectl's
+	// interactiveMode together with a terminal). When false the plugin must
+	// never read stdin.
+	Interactive bool
+}
+
+// ParseEnv parses the value of KUBERNETES_EXEC_INFO. An empty value means the
+// plugin was started by hand or by an old client: v1beta1, interactive when
+// stdinIsTerminal.
+func ParseEnv(value string, stdinIsTerminal bool) (Input, error) {
+	if value == "" {
+		return Input{APIVersion: V1beta1, Interactive: stdinIsTerminal}, nil
+	}
+	var info struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		Spec       struct {
+			Interactive bool `json:"interactive"`
+		} `json:"spec"`
+	}
+	if err := json.Unmarshal([]byte(value), &info); err != nil {
+		return Input{}, fmt.Errorf("%s is not valid JSON (it is set by kubectl; unset it to run by hand): %w", EnvName, err)
+	}
+	switch info.APIVersion {
+	case "", V1beta1:
+		return Input{APIVersion: V1beta1, Interactive: info.Spec.Interactive}, nil
+	case V1:
+		return Input{APIVersion: V1, Interactive: info.Spec.Interactive}, nil
+	default:
+		return Input{}, fmt.Errorf("%s asks for apiVersion %q; this plugin speaks %s and %s (set the kubeconfig's exec apiVersion to one of them)", EnvName, info.APIVersion, V1, V1beta1)
+	}
+}
+
+// Write writes the ExecCredential for token, valid until expiry, in apiVersion.
+func Write(w io.Writer, apiVersion, token string, expiry time.Time) error {
+	var ts *v1.Time
+	if !expiry.IsZero() {
+		t := v1.NewTime(expiry)
+		ts = &t
+	}
+	var cred any
+	switch apiVersion {
+	case V1:
+		cred = &clientauthv1.ExecCredential{
+			TypeMeta: v1.TypeMeta{APIVersion: V1, Kind: "ExecCredential"},
+			Status:   &clientauthv1.ExecCredentialStatus{Token: token, ExpirationTimestamp: ts},
+		}
+	case V1beta1, "":
+		cred = &clientauthv1beta1.ExecCredential{
+			TypeMeta: v1.TypeMeta{APIVersion: V1beta1, Kind: "ExecCredential"},
+			Status:   &clientauthv1beta1.ExecCredentialStatus{Token: token, ExpirationTimestamp: ts},
+		}
+	default:
+		return fmt.Errorf("unknown ExecCredential apiVersion %q", apiVersion)
+	}
+	b, err := json.Marshal(cred)
+	if err != nil {
+		return fmt.Errorf("encode ExecCredential: %w", err)
+	}
+	b = append(b, '\n')
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("write ExecCredential to stdout: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,123 @@
+package grant
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net"
+	"net/http"
+	"sync"
+
+	"github.com/kubelogin/kubelogin/internal/logger"
+)
+
+// callbackServer answers the browser's redirect back from the provider. It
+// answers only its path, only to loopback Host names (against DNS rebinding),
+// and only the first callback with the right state.
+type callbackServer struct {
+	path       string
+	state      string
+	extraHost  string // the redirect URL's host:port, allowed as Host
+	afterLogin string
+	codes      chan callbackResult
+	log        *logger.Logger
+
+	mu   sync.Mutex
+	done bool
+}
+
+type callbackResult struct {
+	code  string
+	err   error
+	reply chan error
+}
+
+// ProviderError is an error the provider sent back to the redirect URI.
+type ProviderError struct {
+	Code, Description string
+}
+
+func (e *ProviderError) Error() string {
+	if e.Description != "" {
+		return fmt.Sprintf("the provider refused the login: %s: %s", e.Code, e.Description)
+	}
+	return fmt.Sprintf("the provider refused the login: %s", e.Code)
+}
+
+func (s *callbackServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.hostAllowed(r.Host) {
+		s.log.Debugf(1, "loopback: refused a request for Host %q", r.Host)
+		http.Error(w, "refused: not a loopback host", http.StatusForbidden)
+		return
+	}
+	if r.URL.Path != s.path {
+		http.NotFound(w, r)
+		return
+	}
+	q := r.URL.Query()
+	if q.Get("state") != s.state {
+		// Not ours (another tab, or a web page guessing): keep waiting.
+		s.log.Debugf(1, "loopback: ignored a callback with a wrong state")
+		renderPage(w, http.StatusBadRequest, "Login failed", "This login link is stale or was not started by this kubelogin. Start the login again from your terminal.")
+		return
+	}
+	s.mu.Lock()
+	if s.done {
+		s.mu.Unlock()
+		renderPage(w, http.StatusOK, "Already done", "This login has already completed. You can close this tab.")
+		return
+	}
+	s.done = true
+	s.mu.Unlock()
+
+	res := callbackResult{code: q.Get("code"), reply: make(chan error, 1)}
+	if e := q.Get("error"); e != "" {
+		res.err = &ProviderError{Code: e, Description: q.Get("error_description")}
+	} else if res.code == "" {
+		res.err = errors.New("the provider came back without an authorization code")
+	}
+	select {
+	case s.codes <- res:
+	case <-r.Context().Done():
+		return
+	}
+	if err := <-res.reply; err != nil {
+		renderPage(w, http.StatusOK, "Login failed", err.Error()+"\n\nSee the terminal for details.")
+		return
+	}
+	if s.afterLogin != "" {
+		http.Redirect(w, r, s.afterLogin, http.StatusFound)
+		return
+	}
+	renderPage(w, http.StatusOK, "Logged in", "You are logged in. You can close this tab and return to your terminal.")
+}
+
+func (s *callbackServer) hostAllowed(host string) bool {
+	if host == s.extraHost {
+		return true
+	}
+	h, _, err := net.SplitHostPort(host)
+	if err != nil {
+		h = host
+	}
+	return isLoopbackHost(h)
+}
+
+var page = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>kubelogin: {{.Title}}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;background:#f6f7f9;color:#1f2328;display:flex;min-height:100vh;margin:0;align-items:center;justify-content:center}
+main{background:#fff;border:1px solid #d0d7de;border-radius:12px;padding:2rem 2.5rem;max-width:32rem;box-shadow:0 1px 3px rgba(0,0,0,.06)}
+h1{font-size:1.3rem;margin:0 0 .75rem}p{margin:0;line-height:1.5;white-space:pre-wrap}
+</style></head>
+<body><main><h1>{{.Title}}</h1><p>{{.Message}}</p></main></body></html>
+`))
+
+func renderPage(w http.ResponseWriter, status int, title, message string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(status)
+	page.Execute(w, struct{ Title, Message string }{title, message})
+}

@@ -1,0 +1,208 @@
+package oidc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/kubelogin/kubelogin/internal/token"
+)
+
+// TokenError is an OAuth 2.0 error response from the token endpoint (RFC 6749
+// 5.2). Its message never includes the response body, which may echo secrets.
+type TokenError struct {
+	Status      int
+	Code        string
+	Description string
+}
+
+func (e *TokenError) Error() string {
+	msg := fmt.Sprintf("the provider answered %d", e.Status)
+	if e.Code != "" {
+		msg += " " + e.Code
+	}
+	if e.Description != "" {
+		msg += ": " + e.Description
+	}
+	return msg
+}
+
+// Rejected reports whether err means the provider refused the grant itself (an
+// OAuth error response), as opposed to a network or server failure.
+func Rejected(err error) bool {
+	var te *TokenError
+	return errors.As(err, &te) && te.Status >= 400 && te.Status < 500
+}
+
+// ErrNoIDToken is returned when a token response has no id_token.
+var ErrNoIDToken = errors.New("the provider's token response has no id_token")
+
+func fromRetrieveError(err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		te := &TokenError{Code: re.ErrorCode, Description: re.ErrorDescription}
+		if re.Response != nil {
+			te.Status = re.Response.StatusCode
+		}
+		return te
+	}
+	return describeHTTPError(err)
+}
+
+// describeHTTPError turns transport errors into messages a user can act on.
+func describeHTTPError(err error) error {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("the provider did not answer in time (is it up? check your network or proxy): %w", err)
+	}
+	return err
+}
+
+// ExchangeCode redeems an authorization code and verifies the ID token against nonce.
+func (c *Client) ExchangeCode(ctx context.Context, conf *oauth2.Config, code, verifier, nonce string) (*token.Set, error) {
+	var opts []oauth2.AuthCodeOption
+	if verifier != "" {
+		opts = append(opts, oauth2.VerifierOption(verifier))
+	}
+	t, err := conf.Exchange(c.ctx(ctx), code, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("exchange the authorization code: %w", fromRetrieveError(err))
+	}
+	return c.setFromOAuth2(ctx, t, nonce, true)
+}
+
+// setFromOAuth2 converts and verifies a token response. requireIDToken is false
+// only for modes that return the access token.
+func (c *Client) setFromOAuth2(ctx context.Context, t *oauth2.Token, nonce string, requireIDToken bool) (*token.Set, error) {
+	s := &token.Set{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, AccessTokenExpiry: t.Expiry}
+	if raw, ok := t.Extra("id_token").(string); ok && raw != "" {
+		s.IDToken = raw
+	}
+	if s.IDToken == "" {
+		if requireIDToken {
+			return nil, ErrNoIDToken
+		}
+		return s, nil
+	}
+	if err := c.VerifyIDToken(ctx, s.IDToken, nonce); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// VerifyIDToken checks the signature (via JWKS), issuer, audience and expiry,
+// and the nonce when one was sent.
+func (c *Client) VerifyIDToken(ctx context.Context, raw, nonce string) error {
+	if _, err := c.Metadata(ctx); err != nil {
+		return err
+	}
+	idt, err := c.verifier.Verify(c.ctx(ctx), raw)
+	if err != nil {
+		return fmt.Errorf("the provider's ID token failed verification (%w); check --oidc-issuer-url, --oidc-client-id and this machine's clock", err)
+	}
+	if nonce != "" && idt.Nonce != nonce {
+		return errors.New("the provider's ID token failed verification: its nonce does not match the login request (possible replay; try again)")
+	}
+	return nil
+}
+
+// Refresh redeems a refresh token. It sends the original scopes, which some
+// providers need to return an ID token. The ID token, when present, is verified
+// (without a nonce: refreshed tokens carry none, or the original one).
+// requireIDToken makes a response without one fail with ErrNoIDToken.
+func (c *Client) Refresh(ctx context.Context, refreshToken string, requireIDToken bool) (*token.Set, error) {
+	m, err := c.Metadata(ctx)
+	if err != nil {
+		return nil, err
+	}
+	form := url.Values{
+		"grant_type":    {"refresh_token"},
+		"refresh_token": {refreshToken},
+		"scope":         {strings.Join(c.cfg.Scopes(), " ")},
+	}
+	t, err := c.postToken(ctx, m, form)
+	if err != nil {
+		return nil, fmt.Errorf("refresh the token: %w", err)
+	}
+	if t.RefreshToken == "" {
+		t.RefreshToken = refreshToken // RFC 6749 6: the old one stays valid
+	}
+	s, err := c.setFromOAuth2(ctx, t, "", requireIDToken)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// postToken sends a token request with client authentication.
+func (c *Client) postToken(ctx context.Context, m Metadata, form url.Values) (*oauth2.Token, error) {
+	if c.cfg.ClientSecret == "" || c.authStyle(m) == oauth2.AuthStyleInParams {
+		form.Set("client_id", c.cfg.ClientID)
+		if c.cfg.ClientSecret != "" {
+			form.Set("client_secret", c.cfg.ClientSecret.Reveal())
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.TokenEndpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	if c.cfg.ClientSecret != "" && c.authStyle(m) == oauth2.AuthStyleInHeader {
+		req.SetBasicAuth(url.QueryEscape(c.cfg.ClientID), url.QueryEscape(c.cfg.ClientSecret.Reveal()))
+	}
+	resp, err := c.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return nil, describeHTTPError(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, describeHTTPError(err)
+	}
+	var r struct {
+		AccessToken      string      `json:"access_token"`
+		TokenType        string      `json:"token_type"`
+		RefreshToken     string      `json:"refresh_token"`
+		ExpiresIn        json.Number `json:"expires_in"`
+		IDToken          string      `json:"id_token"`
+		Error            string      `json:"error"`
+		ErrorDescription string      `json:"error_description"`
+	}
+	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	jsonErr := json.Unmarshal(body, &r)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, &TokenError{Status: resp.StatusCode, Code: r.Error, Description: r.ErrorDescription}
+	}
+	if jsonErr != nil {
+		return nil, fmt.Errorf("the provider's token endpoint answered %s, not JSON (check --oidc-issuer-url and any proxy in between)", orUnknown(ct))
+	}
+	if r.Error != "" {
+		return nil, &TokenError{Status: resp.StatusCode, Code: r.Error, Description: r.ErrorDescription}
+	}
+	t := &oauth2.Token{AccessToken: r.AccessToken, TokenType: r.TokenType, RefreshToken: r.RefreshToken}
+	if secs, err := r.ExpiresIn.Int64(); err == nil && secs > 0 {
+		t.Expiry = c.cfg.Now().Add(time.Duration(secs) * time.Second)
+	}
+	if r.IDToken != "" {
+		t = t.WithExtra(map[string]any{"id_token": r.IDToken})
+	}
+	return t, nil
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "an unknown content type"
+	}
+	return s
+}

@@ -1,0 +1,78 @@
+// Package system is the plugin's boundary with the operating system: the
+// clock, the standard streams, the environment, the browser and the terminal.
+// Tests replace it as a value (see di.NewCmdForTest).
+package system
+
+import (
+	"io"
+	"os"
+	"os/exec"
+	"time"
+
+	"github.com/pkg/browser"
+	"golang.org/x/term"
+)
+
+// OS is everything the plugin takes from the operating system.
+type OS struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// StdinIsTerminal reports whether Stdin is a terminal a person types in.
+	StdinIsTerminal bool
+	Getenv          func(string) string
+	Now             func() time.Time
+	Browser         Browser
+}
+
+// Real returns the process's own OS boundary.
+func Real() OS {
+	return OS{
+		Stdin:           os.Stdin,
+		Stdout:          os.Stdout,
+		Stderr:          os.Stderr,
+		StdinIsTerminal: term.IsTerminal(int(os.Stdin.Fd())),
+		Getenv:          os.Getenv,
+		Now:             time.Now,
+		Browser:         Launcher{},
+	}
+}
+
+// Browser opens a URL for the user to log in.
+type Browser interface {
+	// Open starts the browser and returns without waiting for it to exit
+	// (a launcher may run as long as the browser). command is the
+	// --browser-command program, or "" for the system's default browser.
+	// failed is called, in another goroutine, if the launcher later fails.
+	Open(url, command string, failed func(error)) error
+}
+
+// Launcher opens URLs with --browser-command or pkg/browser.
+type Launcher struct{}
+
+// Open implements Browser.
+func (Launcher) Open(url, command string, failed func(error)) error {
+	if command == "" {
+		// The launcher must not hold our stdout: kubectl reads it to EOF, so a
+		// browser that inherited it would keep kubectl waiting until it exits.
+		browser.Stdout, browser.Stderr = nil, nil
+		go func() {
+			if err := browser.OpenURL(url); err != nil && failed != nil {
+				failed(err)
+			}
+		}()
+		return nil
+	}
+	cmd := exec.Command(command, url)
+	// nil streams are /dev/null: see above.
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go func() {
+		if err := cmd.Wait(); err != nil && failed != nil {
+			failed(err)
+		}
+	}()
+	return nil
+}

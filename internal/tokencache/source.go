@@ -1,0 +1,145 @@
+package tokencache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/gofrs/flock"
+
+	"github.com/kubelogin/kubelogin/internal/logger"
+	"github.com/kubelogin/kubelogin/internal/token"
+)
+
+// Next obtains a new token set. stale is the cached set that is no longer
+// usable (nil when there is none); a refreshing Next uses its refresh token.
+type Next interface {
+	Token(ctx context.Context, stale *token.Set) (*token.Set, error)
+}
+
+// Usable decides whether a cached set can still be returned at now.
+type Usable func(s *token.Set, now time.Time) bool
+
+// Source returns the cached token while it is usable and otherwise asks Next,
+// holding a per-key file lock across read → Next → write, so that concurrent
+// plugin runs share one refresh or one login.
+type Source struct {
+	Store    Disk
+	Key      string
+	Issuer   string
+	ClientID string
+	// NoStore disables reading and writing (--token-cache-storage=none);
+	// the lock is still taken when the directory can be created.
+	NoStore bool
+	// ForceRefresh skips the cached token (but keeps its refresh token).
+	ForceRefresh bool
+	Usable       Usable
+	Now          func() time.Time
+	Next         Next
+	Log          *logger.Logger
+	// LockWait bounds the wait for another process's login.
+	LockWait time.Duration
+}
+
+// Token returns a usable token set.
+func (s *Source) Token(ctx context.Context) (*token.Set, error) {
+	started := s.Now()
+	// Fast path: entries are replaced atomically, so reading without the lock
+	// sees a whole entry. Most runs end here with no lock and no network.
+	if cached, _ := s.load(); cached != nil && !s.ForceRefresh && s.Usable(cached, s.Now()) {
+		s.Log.Debugf(1, "using the cached token (key %s)", s.Key)
+		return cached, nil
+	}
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	cached, savedAt := s.load()
+	// With --force-refresh, a token that another process stored while this one
+	// waited is fresh enough: refreshing again would only cost a round trip.
+	if cached != nil && s.Usable(cached, s.Now()) && (!s.ForceRefresh || savedAt.After(started)) {
+		s.Log.Debugf(1, "another process has just stored a token; using it")
+		return cached, nil
+	}
+	if f, ok := s.Store.loadFailure(s.Key); ok && !s.NoStore && f.At.After(started.Add(-failFastWindow)) {
+		return nil, fmt.Errorf("another kubelogin process failed to log in %s ago: %s (run the command again to retry)",
+			s.Now().Sub(f.At).Round(time.Second), f.Message)
+	}
+	got, err := s.Next.Token(ctx, cached)
+	if err != nil {
+		if ctx.Err() == nil && !s.NoStore {
+			s.Store.saveFailure(s.Key, failure{At: s.Now(), Message: err.Error()})
+		}
+		return nil, err
+	}
+	if s.NoStore {
+		return got, nil
+	}
+	s.Store.clearFailure(s.Key)
+	if err := s.Store.Save(s.Key, Entry{Issuer: s.Issuer, ClientID: s.ClientID, Set: *got}); err != nil {
+		// The token is good; not keeping it costs a login next time, not this call.
+		s.Log.Printf("warning: %v", err)
+	}
+	return got, nil
+}
+
+// failFastWindow: a failure this recent also stops processes that started just
+// after it (IDEs and k9s start many at once), not only those that were waiting.
+const failFastWindow = 5 * time.Second
+
+func (s *Source) load() (*token.Set, time.Time) {
+	if s.NoStore {
+		return nil, time.Time{}
+	}
+	e, savedAt, err := s.Store.Load(s.Key)
+	var corrupt *CorruptError
+	switch {
+	case err == nil:
+		return &e.Set, savedAt
+	case errors.Is(err, ErrNotFound):
+		s.Log.Debugf(1, "no cached token (key %s)", s.Key)
+	case errors.As(err, &corrupt):
+		s.Log.Debugf(1, "%v", err)
+	default:
+		s.Log.Printf("warning: %v", err)
+	}
+	return nil, time.Time{}
+}
+
+// lock takes the per-key lock file, waiting at most LockWait; Ctrl-C (ctx) ends
+// the wait. The lock is a separate file from the entry because the entry is
+// replaced by rename, and a lock on a replaced file locks nothing.
+func (s *Source) lock(ctx context.Context) (func(), error) {
+	if err := s.Store.ensureDir(); err != nil {
+		if s.NoStore {
+			return func() {}, nil
+		}
+		return nil, err
+	}
+	path := s.Store.path(s.Key, ".lock")
+	fl := flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDWR), flock.SetPermissions(0o600))
+	ok, err := fl.TryLock()
+	if err != nil {
+		return nil, fmt.Errorf("lock token cache %s: %w", path, err)
+	}
+	if !ok {
+		s.Log.Printf("Waiting for another kubelogin process to finish logging in (lock %s)...", path)
+		wctx, cancel := context.WithTimeout(ctx, s.LockWait)
+		defer cancel()
+		ok, err = fl.TryLockContext(wctx, 50*time.Millisecond)
+		if !ok || err != nil {
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("interrupted while waiting for another kubelogin process: %w", ctx.Err())
+			}
+			if wctx.Err() != nil {
+				return nil, fmt.Errorf("another kubelogin process has held the lock %s for over %s (if none is running, remove the file)", path, s.LockWait)
+			}
+			return nil, fmt.Errorf("lock token cache %s: %w", path, err)
+		}
+	}
+	return func() { fl.Unlock() }, nil
+}

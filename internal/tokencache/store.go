@@ -1,0 +1,215 @@
+package tokencache
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kubelogin/kubelogin/internal/token"
+)
+
+// EntryVersion is written into every entry; entries of other versions are misses.
+const EntryVersion = 1
+
+// Entry is one cached login. Issuer and ClientID are kept for display (status,
+// clean by issuer); the key already depends on them.
+type Entry struct {
+	Version  int    `json:"version"`
+	Issuer   string `json:"issuer,omitempty"`
+	ClientID string `json:"client_id,omitempty"`
+	token.Set
+}
+
+// ErrNotFound is returned by Load when there is no usable entry.
+var ErrNotFound = errors.New("no cached token")
+
+// CorruptError is returned by Load for an entry that cannot be read back. The
+// caller treats it as a miss; the next Save replaces the entry.
+type CorruptError struct {
+	Path string
+	Err  error
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("token cache entry %s is unreadable (it will be replaced after the next login): %v", e.Path, e.Err)
+}
+
+func (e *CorruptError) Unwrap() error { return e.Err }
+
+// Disk stores entries as files in Dir: <key>.json (0600), <key>.lock, and
+// <key>.failed; Dir is created 0700.
+type Disk struct {
+	Dir string
+}
+
+func (d Disk) path(key, ext string) string { return filepath.Join(d.Dir, key+ext) }
+
+// Load reads the entry for key and tells when it was saved.
+func (d Disk) Load(key string) (*Entry, time.Time, error) {
+	p := d.path(key, ".json")
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, time.Time{}, ErrNotFound
+	}
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("read token cache %s: %w", p, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("read token cache %s: %w", p, err)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxEntrySize+1))
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("read token cache %s: %w", p, err)
+	}
+	if len(b) > maxEntrySize {
+		return nil, time.Time{}, &CorruptError{Path: p, Err: fmt.Errorf("larger than %d bytes", maxEntrySize)}
+	}
+	var e Entry
+	if err := json.Unmarshal(b, &e); err != nil {
+		return nil, time.Time{}, &CorruptError{Path: p, Err: err}
+	}
+	if e.Version != EntryVersion {
+		return nil, time.Time{}, &CorruptError{Path: p, Err: fmt.Errorf("entry version %d, want %d", e.Version, EntryVersion)}
+	}
+	return &e, fi.ModTime(), nil
+}
+
+// maxEntrySize bounds what Load reads: real entries are a few KiB.
+const maxEntrySize = 1 << 20
+
+// Save writes the entry atomically: a temporary file in Dir, fsync, rename, so a
+// reader or a crash sees the old entry or the new one, never a part.
+func (d Disk) Save(key string, e Entry) error {
+	e.Version = EntryVersion
+	b, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode token cache entry: %w", err)
+	}
+	if err := d.ensureDir(); err != nil {
+		return err
+	}
+	return writeAtomic(d.path(key, ".json"), b)
+}
+
+// Delete removes the entry and its lock and failure files; a missing entry is no error.
+func (d Disk) Delete(key string) error {
+	var errs []error
+	for _, ext := range []string{".json", ".failed", ".lock"} {
+		if err := os.Remove(d.path(key, ext)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Keys lists the keys of the entries in Dir (for clean and status). Files that
+// are not ours are never listed.
+func (d Disk) Keys() ([]string, error) {
+	des, err := os.ReadDir(d.Dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list token cache %s: %w", d.Dir, err)
+	}
+	var keys []string
+	for _, de := range des {
+		name, ok := strings.CutSuffix(de.Name(), ".json")
+		if ok && isKey(name) && de.Type().IsRegular() {
+			keys = append(keys, name)
+		}
+	}
+	return keys, nil
+}
+
+func isKey(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func (d Disk) ensureDir() error {
+	if err := os.MkdirAll(d.Dir, 0o700); err != nil {
+		return fmt.Errorf("create token cache directory %s (check its parent's permissions, or set --token-cache-dir): %w", d.Dir, err)
+	}
+	return nil
+}
+
+// failure is what a process whose login failed leaves for the processes waiting
+// on the same lock, so that they fail fast instead of each opening a browser.
+type failure struct {
+	At      time.Time `json:"at"`
+	Message string    `json:"message"`
+}
+
+func (d Disk) saveFailure(key string, f failure) error {
+	b, _ := json.Marshal(f)
+	if err := d.ensureDir(); err != nil {
+		return err
+	}
+	return writeAtomic(d.path(key, ".failed"), b)
+}
+
+func (d Disk) loadFailure(key string) (failure, bool) {
+	var f failure
+	b, err := os.ReadFile(d.path(key, ".failed"))
+	if err != nil || json.Unmarshal(b, &f) != nil {
+		return failure{}, false
+	}
+	return f, true
+}
+
+func (d Disk) clearFailure(key string) {
+	_ = os.Remove(d.path(key, ".failed"))
+}
+
+func writeAtomic(path string, b []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write token cache %s: %w", path, err)
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err := f.Chmod(0o600); err != nil {
+		return fmt.Errorf("write token cache %s: %w", path, err)
+	}
+	if _, err := f.Write(b); err != nil {
+		return fmt.Errorf("write token cache %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("write token cache %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write token cache %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write token cache %s: %w", path, err)
+	}
+	ok = true
+	if d, err := os.Open(dir); err == nil {
+		d.Sync() // make the rename durable; best effort (not supported everywhere)
+		d.Close()
+	}
+	return nil
+}
