@@ -59,14 +59,28 @@ func fromRetrieveError(err error) error {
 	return describeHTTPError(err)
 }
 
-// describeHTTPError turns transport errors into messages a user can act on.
+// describeHTTPError turns transport errors into one-line messages a user can act on.
 func describeHTTPError(err error) error {
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		return fmt.Errorf("the provider did not answer in time (is it up? check your network or proxy): %w", err)
 	}
-	return err
+	return oneLine{err}
 }
+
+// oneLine keeps an error on one line and short: go-oidc quotes response bodies
+// in its errors, and an HTML error page would flood the terminal.
+type oneLine struct{ err error }
+
+func (e oneLine) Error() string {
+	s := strings.Join(strings.Fields(e.err.Error()), " ")
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
+
+func (e oneLine) Unwrap() error { return e.err }
 
 // ExchangeCode redeems an authorization code and verifies the ID token against nonce.
 func (c *Client) ExchangeCode(ctx context.Context, conf *oauth2.Config, code, verifier, nonce string) (*token.Set, error) {

@@ -65,7 +65,9 @@ func (s *Source) Token(ctx context.Context) (*token.Set, error) {
 		s.Log.Debugf(1, "another process has just stored a token; using it")
 		return cached, nil
 	}
-	if f, ok := s.Store.loadFailure(s.Key); ok && !s.NoStore && f.At.After(started.Add(-failFastWindow)) {
+	// A process that failed while this one waited: fail fast with its error
+	// rather than open one more browser tab or wait once more for a hung provider.
+	if f, ok := s.Store.loadFailure(s.Key); ok && !s.NoStore && f.At.After(started) {
 		return nil, fmt.Errorf("another kubelogin process failed to log in %s ago: %s (run the command again to retry)",
 			s.Now().Sub(f.At).Round(time.Second), f.Message)
 	}
@@ -86,10 +88,6 @@ func (s *Source) Token(ctx context.Context) (*token.Set, error) {
 	}
 	return got, nil
 }
-
-// failFastWindow: a failure this recent also stops processes that started just
-// after it (IDEs and k9s start many at once), not only those that were waiting.
-const failFastWindow = 5 * time.Second
 
 func (s *Source) load() (*token.Set, time.Time) {
 	if s.NoStore {
