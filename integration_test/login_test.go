@@ -208,7 +208,7 @@ func TestSkipOpenBrowserPrintsTheURL(t *testing.T) {
 
 func TestOpenURLAfterAuthentication(t *testing.T) {
 	e := newEnv(t, oidcfake.Config{})
-	mustCredential(t, e.getToken("--open-url-after-authentication=" + e.provider.Issuer() + "/.well-known/openid-configuration"))
+	mustCredential(t, e.getToken("--open-url-after-authentication="+e.provider.Issuer()+"/.well-known/openid-configuration"))
 	if !strings.Contains(e.browserLog(), "done {") {
 		t.Errorf("the browser was not sent to the page after the login:\n%s", e.browserLog())
 	}
