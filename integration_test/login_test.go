@@ -213,3 +213,25 @@ func TestOpenURLAfterAuthentication(t *testing.T) {
 		t.Errorf("the browser was not sent to the page after the login:\n%s", e.browserLog())
 	}
 }
+
+func TestDebugLogsNeverShowSecrets(t *testing.T) {
+	e := newEnv(t, oidcfake.Config{ClientSecret: "client-secret-value"})
+	login := e.getToken("-v3", "--oidc-client-secret=client-secret-value")
+	mustCredential(t, login)
+	refresh := e.getToken("-v3", "--oidc-client-secret=client-secret-value", "--force-refresh")
+	mustCredential(t, refresh)
+	_, entry := e.onlyEntry()
+	form, _ := e.provider.LastTokenRequest()
+	secrets := []string{"client-secret-value", entry["id_token"].(string), entry["refresh_token"].(string),
+		entry["access_token"].(string), form.Get("refresh_token")}
+	for _, r := range []result{login, refresh} {
+		for _, s := range secrets {
+			if s != "" && strings.Contains(r.stderr, s) {
+				t.Errorf("stderr at -v3 contains a secret (%.12s…):\n%s", s, r.stderr)
+			}
+		}
+		if !strings.Contains(r.stderr, "[redacted]") || !strings.Contains(r.stderr, "http: POST") {
+			t.Errorf("-v3 did not log the token request:\n%s", r.stderr)
+		}
+	}
+}

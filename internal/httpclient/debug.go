@@ -75,20 +75,29 @@ func RedactURL(u *url.URL) string {
 		return u.String()
 	}
 	c := *u
-	c.RawQuery = redactValues(u.Query()).Encode()
-	return c.String()
+	c.RawQuery = ""
+	return c.String() + "?" + redactValues(u.Query())
 }
 
-func redactValues(v url.Values) url.Values {
-	out := url.Values{}
-	for k, vs := range v {
-		if sensitiveFields[k] {
-			out[k] = []string{redacted}
-			continue
-		}
-		out[k] = vs
+// redactValues encodes v like url.Values.Encode, with credentials shown as [redacted].
+func redactValues(v url.Values) string {
+	keys := make([]string, 0, len(v))
+	for k := range v {
+		keys = append(keys, k)
 	}
-	return out
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		for _, val := range v[k] {
+			if sensitiveFields[k] {
+				val = redacted
+			} else {
+				val = url.QueryEscape(val)
+			}
+			parts = append(parts, url.QueryEscape(k)+"="+val)
+		}
+	}
+	return strings.Join(parts, "&")
 }
 
 // redactHeaders formats headers one per line, sorted. Request headers other
@@ -125,7 +134,7 @@ func RedactBody(contentType string, b []byte) string {
 		if err != nil {
 			return "(unparsable form body, " + strconv.Itoa(len(b)) + " bytes)"
 		}
-		return redactValues(v).Encode()
+		return redactValues(v)
 	case strings.Contains(contentType, "json"):
 		var m map[string]any
 		if err := json.Unmarshal(b, &m); err != nil {

@@ -95,11 +95,11 @@ func New(o Options, caPEMs [][]byte, log *logger.Logger) (*http.Client, error) {
 		ForceAttemptHTTP2:     true,
 	}
 	var rt http.RoundTripper = base
+	if log != nil && log.V(1) {
+		rt = &debugTransport{base: rt, log: log} // innermost: it logs what goes on the wire
+	}
 	if len(o.Headers) > 0 {
 		rt = &headerTransport{base: rt, headers: o.Headers}
-	}
-	if log != nil && log.V(1) {
-		rt = &debugTransport{base: rt, log: log}
 	}
 	return &http.Client{Transport: rt, Timeout: timeout}, nil
 }
