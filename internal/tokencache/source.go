@@ -26,7 +26,10 @@ type Usable func(s *token.Set, now time.Time) bool
 // holding a per-key file lock across read → Next → write, so that concurrent
 // plugin runs share one refresh or one login.
 type Source struct {
-	Store    Disk
+	// Store keeps the entries; Locks is the directory of the lock and failure
+	// files (the cache directory, whatever the storage).
+	Store    Store
+	Locks    Disk
 	Key      string
 	Issuer   string
 	ClientID string
@@ -67,21 +70,21 @@ func (s *Source) Token(ctx context.Context) (*token.Set, error) {
 	}
 	// A process that failed while this one waited: fail fast with its error
 	// rather than open one more browser tab or wait once more for a hung provider.
-	if f, ok := s.Store.loadFailure(s.Key); ok && !s.NoStore && f.At.After(started) {
+	if f, ok := s.Locks.loadFailure(s.Key); ok && !s.NoStore && f.At.After(started) {
 		return nil, fmt.Errorf("another kubelogin process failed to log in %s ago: %s (run the command again to retry)",
 			s.Now().Sub(f.At).Round(time.Second), f.Message)
 	}
 	got, err := s.Next.Token(ctx, cached)
 	if err != nil {
 		if ctx.Err() == nil && !s.NoStore {
-			s.Store.saveFailure(s.Key, failure{At: s.Now(), Message: err.Error()})
+			s.Locks.saveFailure(s.Key, failure{At: s.Now(), Message: err.Error()})
 		}
 		return nil, err
 	}
 	if s.NoStore {
 		return got, nil
 	}
-	s.Store.clearFailure(s.Key)
+	s.Locks.clearFailure(s.Key)
 	if err := s.Store.Save(s.Key, Entry{Issuer: s.Issuer, ClientID: s.ClientID, Set: *got}); err != nil {
 		// The token is good; not keeping it costs a login next time, not this call.
 		s.Log.Printf("warning: %v", err)
@@ -112,13 +115,13 @@ func (s *Source) load() (*token.Set, time.Time) {
 // the wait. The lock is a separate file from the entry because the entry is
 // replaced by rename, and a lock on a replaced file locks nothing.
 func (s *Source) lock(ctx context.Context) (func(), error) {
-	if err := s.Store.ensureDir(); err != nil {
+	if err := s.Locks.ensureDir(); err != nil {
 		if s.NoStore {
 			return func() {}, nil
 		}
 		return nil, err
 	}
-	path := s.Store.path(s.Key, ".lock")
+	path := s.Locks.path(s.Key, ".lock")
 	fl := flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDWR), flock.SetPermissions(0o600))
 	ok, err := fl.TryLock()
 	if err != nil {

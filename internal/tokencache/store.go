@@ -26,6 +26,19 @@ type Entry struct {
 	token.Set
 }
 
+// Store keeps cache entries by key. Disk is the default; a keyring store keeps
+// them in the OS keyring.
+type Store interface {
+	// Load returns the entry and when it was saved; ErrNotFound when there
+	// is none, a *CorruptError when it cannot be read back.
+	Load(key string) (*Entry, time.Time, error)
+	Save(key string, e Entry) error
+	// Delete removes the entry; a missing entry is no error.
+	Delete(key string) error
+	// Keys lists the keys of the stored entries.
+	Keys() ([]string, error)
+}
+
 // ErrNotFound is returned by Load when there is no usable entry.
 var ErrNotFound = errors.New("no cached token")
 

@@ -113,7 +113,7 @@ func TestSourceUsesCacheThenNext(t *testing.T) {
 			}
 			next := &fakeNext{set: &token.Set{IDToken: "new", RefreshToken: "r2"}}
 			// Entries saved "now" by this test must not count as saved by another process.
-			src := &Source{Store: d, Key: key, Usable: usable, Now: func() time.Time { return now.Add(time.Hour * 24 * 365 * 100) },
+			src := &Source{Store: d, Locks: d, Key: key, Usable: usable, Now: func() time.Time { return now.Add(time.Hour * 24 * 365 * 100) },
 				Next: next, Log: logger.New(nil), ForceRefresh: tc.force, LockWait: time.Second}
 			got, err := src.Token(context.Background())
 			if err != nil {
@@ -139,7 +139,7 @@ func TestSourceFailureDoesNotTouchTheEntry(t *testing.T) {
 	d := Disk{Dir: t.TempDir()}
 	d.Save(key, Entry{Set: token.Set{IDToken: "old", RefreshToken: "r1"}})
 	next := &fakeNext{err: errors.New("provider down")}
-	src := &Source{Store: d, Key: key, Usable: func(*token.Set, time.Time) bool { return false }, Now: time.Now,
+	src := &Source{Store: d, Locks: d, Key: key, Usable: func(*token.Set, time.Time) bool { return false }, Now: time.Now,
 		Next: next, Log: logger.New(nil), LockWait: time.Second}
 	if _, err := src.Token(context.Background()); err == nil || err.Error() != "provider down" {
 		t.Fatalf("err = %v", err)
@@ -152,7 +152,7 @@ func TestSourceFailureDoesNotTouchTheEntry(t *testing.T) {
 
 func TestSourceLockWaitIsCancellable(t *testing.T) {
 	d := Disk{Dir: t.TempDir()}
-	holder := &Source{Store: d, Key: key, Log: logger.New(nil)}
+	holder := &Source{Store: d, Locks: d, Key: key, Log: logger.New(nil)}
 	unlock, err := holder.lock(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -160,7 +160,7 @@ func TestSourceLockWaitIsCancellable(t *testing.T) {
 	defer unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	waiter := &Source{Store: d, Key: key, Log: logger.New(nil), LockWait: time.Minute}
+	waiter := &Source{Store: d, Locks: d, Key: key, Log: logger.New(nil), LockWait: time.Minute}
 	start := time.Now()
 	_, err = waiter.lock(ctx)
 	if err == nil || !strings.Contains(err.Error(), "interrupted while waiting for another kubelogin process") {

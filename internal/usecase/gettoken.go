@@ -118,6 +118,7 @@ func (u *GetToken) tokenSet(ctx context.Context, in GetTokenInput, info execcred
 	client := lazyClient{in: in.Provider, caPEMs: caPEMs, log: u.Log, now: u.OS.Now}
 	src := &tokencache.Source{
 		Store:        tokencache.Disk{Dir: in.Cache.Dir},
+		Locks:        tokencache.Disk{Dir: in.Cache.Dir},
 		Key:          key,
 		Issuer:       in.Provider.IssuerURL,
 		ClientID:     in.Provider.ClientID,
