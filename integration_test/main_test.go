@@ -273,6 +273,9 @@ func (e *env) cacheEntries() map[string]map[string]any {
 	out := map[string]map[string]any{}
 	files, _ := filepath.Glob(filepath.Join(e.cacheDir, "*.json"))
 	for _, f := range files {
+		if strings.HasPrefix(filepath.Base(f), "provider-") {
+			continue // the provider metadata cache, not a token entry
+		}
 		b, err := os.ReadFile(f)
 		if err != nil {
 			e.t.Fatal(err)

@@ -6,8 +6,7 @@ package oidc
 
 import (
 	"context"
-	"errors"
-	"fmt"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"sync"
@@ -38,8 +37,10 @@ type Config struct {
 	// ExtraParams are added to the authorization request (and the device request).
 	ExtraParams map[string]string
 	HTTPClient  *http.Client
-	Now         func() time.Time
-	Log         *logger.Logger
+	// MetadataStore, when set, keeps discovery and JWKS between runs.
+	MetadataStore MetadataStore
+	Now           func() time.Time
+	Log           *logger.Logger
 }
 
 // Scopes returns the scopes to request: openid first, then the extra ones.
@@ -71,10 +72,13 @@ type Metadata struct {
 type Client struct {
 	cfg Config
 
-	once     sync.Once
-	err      error
-	meta     Metadata
-	verifier *gooidc.IDTokenVerifier
+	once      sync.Once
+	err       error
+	meta      Metadata
+	cached    cachedMetadata // what MetadataStore holds for this issuer
+	fromCache bool
+	keys      *keySet
+	verifier  *gooidc.IDTokenVerifier
 }
 
 // New returns a client for cfg; it makes no request.
@@ -103,19 +107,23 @@ func (c *Client) Metadata(ctx context.Context) (Metadata, error) {
 }
 
 func (c *Client) discover(ctx context.Context) error {
-	c.cfg.Log.Debugf(1, "oidc: discovering %s", c.cfg.IssuerURL)
-	p, err := gooidc.NewProvider(c.ctx(ctx), c.cfg.IssuerURL)
-	if err != nil {
-		var mismatch *gooidc.IssuerMismatchError
-		if errors.As(err, &mismatch) {
-			return fmt.Errorf("the provider says its issuer is %q, not %q (set --oidc-issuer-url to exactly the provider's issuer, trailing slash included)", mismatch.Discovered, mismatch.Provided)
+	c.keys = &keySet{c: c}
+	if m, ok := c.loadCached(); ok && json.Unmarshal(m.Discovery, &c.meta) == nil && c.meta.Issuer == c.cfg.IssuerURL {
+		c.cfg.Log.Debugf(1, "oidc: using the cached discovery document of %s", c.cfg.IssuerURL)
+		c.cached, c.fromCache = *m, true
+		c.keys.load(m, c.cfg.Now())
+	} else {
+		c.cfg.Log.Debugf(1, "oidc: discovering %s", c.cfg.IssuerURL)
+		if err := c.discoverRemote(ctx); err != nil {
+			return err
 		}
-		return fmt.Errorf("discover the provider at %s (check --oidc-issuer-url and your network): %w", c.cfg.IssuerURL, describeHTTPError(err))
+		c.saveCached()
 	}
-	if err := p.Claims(&c.meta); err != nil {
-		return fmt.Errorf("read the discovery document of %s: %w", c.cfg.IssuerURL, err)
-	}
-	c.verifier = p.Verifier(&gooidc.Config{ClientID: c.cfg.ClientID, Now: c.cfg.Now})
+	c.verifier = gooidc.NewVerifier(c.cfg.IssuerURL, c.keys, &gooidc.Config{
+		ClientID:             c.cfg.ClientID,
+		Now:                  c.cfg.Now,
+		SupportedSigningAlgs: c.meta.IDTokenSigningAlgs,
+	})
 	return nil
 }
 

@@ -38,10 +38,11 @@ func (e *TokenError) Error() string {
 }
 
 // Rejected reports whether err means the provider refused the grant itself (an
-// OAuth error response), as opposed to a network or server failure.
+// OAuth error response: 400, or 401 for invalid_client), as opposed to a
+// network or server failure, or an endpoint that is not there.
 func Rejected(err error) bool {
 	var te *TokenError
-	return errors.As(err, &te) && te.Status >= 400 && te.Status < 500
+	return errors.As(err, &te) && (te.Status == http.StatusBadRequest || te.Status == http.StatusUnauthorized)
 }
 
 // ErrNoIDToken is returned when a token response has no id_token.
@@ -64,6 +65,10 @@ func describeHTTPError(err error) error {
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		return fmt.Errorf("the provider did not answer in time (is it up? check your network or proxy): %w", err)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // the caller names the URL
 	}
 	return oneLine{err}
 }
@@ -90,7 +95,11 @@ func (c *Client) ExchangeCode(ctx context.Context, conf *oauth2.Config, code, ve
 	}
 	t, err := conf.Exchange(c.ctx(ctx), code, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("exchange the authorization code: %w", fromRetrieveError(err))
+		err = fromRetrieveError(err)
+		if !Rejected(err) {
+			c.forgetCached()
+		}
+		return nil, fmt.Errorf("exchange the authorization code: %w", err)
 	}
 	return c.setFromOAuth2(ctx, t, nonce, true)
 }
@@ -146,6 +155,9 @@ func (c *Client) Refresh(ctx context.Context, refreshToken string, requireIDToke
 	}
 	t, err := c.postToken(ctx, m, form)
 	if err != nil {
+		if !Rejected(err) {
+			c.forgetCached() // the endpoint may have moved: rediscover next time
+		}
 		return nil, fmt.Errorf("refresh the token: %w", err)
 	}
 	if t.RefreshToken == "" {

@@ -116,6 +116,9 @@ func (u *GetToken) tokenSet(ctx context.Context, in GetTokenInput, info execcred
 	}
 	key := cacheKey(in, caPEMs)
 	client := lazyClient{in: in.Provider, caPEMs: caPEMs, log: u.Log, now: u.OS.Now}
+	if in.Cache.Storage != StorageNone {
+		client.metadata = tokencache.Disk{Dir: in.Cache.Dir}
+	}
 	src := &tokencache.Source{
 		Store:        tokencache.Disk{Dir: in.Cache.Dir},
 		Locks:        tokencache.Disk{Dir: in.Cache.Dir},
@@ -172,7 +175,9 @@ type lazyClient struct {
 	caPEMs [][]byte
 	log    *logger.Logger
 	now    func() time.Time
-	client *oidc.Client
+	// metadata keeps discovery and JWKS between runs; nil with --token-cache-storage=none.
+	metadata oidc.MetadataStore
+	client   *oidc.Client
 }
 
 func (l *lazyClient) get() (*oidc.Client, error) {
@@ -184,15 +189,16 @@ func (l *lazyClient) get() (*oidc.Client, error) {
 		return nil, err
 	}
 	l.client = oidc.New(oidc.Config{
-		IssuerURL:    l.in.IssuerURL,
-		ClientID:     l.in.ClientID,
-		ClientSecret: l.in.ClientSecret,
-		ExtraScopes:  l.in.ExtraScopes,
-		PKCEMethod:   l.in.PKCEMethod,
-		ExtraParams:  l.in.ExtraParams,
-		HTTPClient:   hc,
-		Now:          l.now,
-		Log:          l.log,
+		IssuerURL:     l.in.IssuerURL,
+		ClientID:      l.in.ClientID,
+		ClientSecret:  l.in.ClientSecret,
+		ExtraScopes:   l.in.ExtraScopes,
+		PKCEMethod:    l.in.PKCEMethod,
+		ExtraParams:   l.in.ExtraParams,
+		HTTPClient:    hc,
+		MetadataStore: l.metadata,
+		Now:           l.now,
+		Log:           l.log,
 	})
 	return l.client, nil
 }
