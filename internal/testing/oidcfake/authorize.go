@@ -50,6 +50,10 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	if len(p.cfg.PKCEMethods) > 0 {
 		doc["code_challenge_methods_supported"] = p.cfg.PKCEMethods
 	}
+	if len(p.cfg.ClientAssertionKeys) > 0 {
+		doc["token_endpoint_auth_methods_supported"] = []string{"client_secret_basic", "client_secret_post", "private_key_jwt"}
+		doc["token_endpoint_auth_signing_alg_values_supported"] = assertionAlgs
+	}
 	w.Header().Set("Cache-Control", "max-age=3600")
 	writeJSON(w, http.StatusOK, doc)
 }

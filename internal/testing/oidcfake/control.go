@@ -23,6 +23,7 @@ type Faults struct {
 	RefreshError       string // answer refresh_token grants with 400 {"error": RefreshError}
 	NoIDTokenOnRefresh bool   // refresh responses without id_token
 	AuthError          string // authorization requests redirect back with error=AuthError
+	DeviceError        string // answer device_code token requests with 400 {"error": DeviceError}, e.g. access_denied or expired_token
 }
 
 // SetFaults replaces the faults; they apply to the requests that follow.
@@ -114,13 +115,14 @@ func (p *Provider) TokenRequests(grantType string) int {
 }
 
 // ResetCounts zeroes the counters of Count, TokenRequests and
-// RefreshTokenReuses.
+// RefreshTokenReuses, and forgets the DevicePolls.
 func (p *Provider) ResetCounts() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.counts = map[string]int{}
 	p.grants = map[string]int{}
 	p.reuses = 0
+	p.devicePolls = nil
 }
 
 // LastAuthRequest returns a copy of the parameters of the last authorization

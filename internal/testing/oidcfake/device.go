@@ -6,11 +6,9 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 )
-
-// deviceCodeTTL is the lifetime of device codes (RFC 8628 expires_in).
-const deviceCodeTTL = 5 * time.Minute
 
 // deviceAuth is a pending device authorization (RFC 8628).
 type deviceAuth struct {
@@ -19,6 +17,7 @@ type deviceAuth struct {
 	challenge, challengeMethod string
 	expires                    time.Time
 	lastPoll                   time.Time
+	polls                      int
 	approved                   bool
 }
 
@@ -28,6 +27,10 @@ func (p *Provider) handleDeviceCode(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "invalid_request", "the device authorization endpoint accepts POST only")
 		return
 	}
+	_ = r.ParseForm() // authenticateClient reports a malformed form
+	p.mu.Lock()
+	p.lastDevice = cloneValues(r.PostForm)
+	p.mu.Unlock()
 	if !p.authenticateClient(w, r, false) {
 		return
 	}
@@ -43,7 +46,7 @@ func (p *Provider) handleDeviceCode(w http.ResponseWriter, r *http.Request) {
 		scope:           r.PostForm.Get("scope"),
 		challenge:       challenge,
 		challengeMethod: method,
-		expires:         p.cfg.Now().Add(deviceCodeTTL),
+		expires:         p.cfg.Now().Add(p.cfg.DeviceCodeTTL),
 	}
 	p.mu.Unlock()
 	w.Header().Set("Cache-Control", "no-store")
@@ -52,7 +55,7 @@ func (p *Provider) handleDeviceCode(w http.ResponseWriter, r *http.Request) {
 		"user_code":                 userCode,
 		"verification_uri":          p.issuer + "/device",
 		"verification_uri_complete": p.issuer + "/device?" + url.Values{"user_code": {userCode}}.Encode(),
-		"expires_in":                int(deviceCodeTTL / time.Second),
+		"expires_in":                int(p.cfg.DeviceCodeTTL / time.Second),
 		"interval":                  p.cfg.DeviceInterval,
 	})
 }
@@ -98,15 +101,25 @@ func (p *Provider) handleDeviceVerify(w http.ResponseWriter, r *http.Request) {
 func (p *Provider) deviceCodeGrant(w http.ResponseWriter, form url.Values) {
 	now := p.cfg.Now()
 	interval := time.Duration(p.cfg.DeviceInterval) * time.Second
+	f := p.currentFaults()
 	p.mu.Lock()
+	p.devicePolls = append(p.devicePolls, time.Now())
 	d, ok := p.devices[form.Get("device_code")]
+	if ok {
+		d.polls++
+	}
 	var code, desc string
 	switch {
+	case f.DeviceError != "":
+		code, desc = f.DeviceError, "injected fault"
 	case !ok:
 		code, desc = "invalid_grant", "unknown device code"
 	case now.After(d.expires):
 		delete(p.devices, form.Get("device_code"))
 		code, desc = "expired_token", "device code expired"
+	case d.polls <= p.cfg.DeviceSlowDowns:
+		d.lastPoll = now
+		code, desc = "slow_down", "injected slow_down"
 	case !d.lastPoll.IsZero() && now.Sub(d.lastPoll) < interval/2:
 		// Half the interval: clients poll on a ticker, whose ticks the
 		// requests' latency can bring closer together.
@@ -163,4 +176,20 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, p.userClaims())
+}
+
+// LastDeviceRequest returns a copy of the form of the last device
+// authorization request, or nil if there was none.
+func (p *Provider) LastDeviceRequest() url.Values {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return cloneValues(p.lastDevice)
+}
+
+// DevicePolls returns the times (by the wall clock, not Config.Now) at which
+// device_code token requests arrived since the start or ResetCounts.
+func (p *Provider) DevicePolls() []time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.devicePolls)
 }

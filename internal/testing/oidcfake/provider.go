@@ -11,6 +11,7 @@
 package oidcfake
 
 import (
+	"crypto"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -44,6 +45,27 @@ type Config struct {
 	Latency        time.Duration     // sleep before answering every request
 	DeviceInterval int               // device flow poll interval in seconds; values < 1 mean 1
 	Now            func() time.Time  // clock for iat/exp of issued tokens; default time.Now
+
+	DeviceCodeTTL   time.Duration // device codes' lifetime (expires_in); default 5m
+	DeviceSlowDowns int           // answer the first N polls of each device code with slow_down, however slow they are
+
+	// ClientAssertionKeys enable private_key_jwt (RFC 7523 section 2.2): a
+	// client assertion signed by one of these public keys, with iss = sub =
+	// ClientID, aud = the token endpoint or the issuer, an exp in the future
+	// and a jti not seen before authenticates the client.
+	ClientAssertionKeys []crypto.PublicKey
+	// FederatedIssuer, FederatedAudience and FederatedKeys enable federated
+	// client credentials (workload identity federation): a client assertion
+	// with iss = FederatedIssuer, aud including FederatedAudience, an exp in
+	// the future, signed by one of FederatedKeys, authenticates the client,
+	// whatever its sub. Such tokens (Kubernetes service account tokens, CI
+	// OIDC tokens) are reused until they expire, so their jti is not checked.
+	FederatedIssuer   string
+	FederatedAudience string
+	FederatedKeys     []crypto.PublicKey
+	// ClientCredentialsIDToken makes client_credentials responses carry an ID
+	// token (sub = ClientID), as some providers do.
+	ClientCredentialsIDToken bool
 }
 
 // Provider is a running fake OpenID provider. Its methods are safe for
@@ -73,6 +95,9 @@ type Provider struct {
 	refresh         map[string]*refreshToken
 	access          map[string]time.Time // access token → expiry
 	devices         map[string]*deviceAuth
+	lastDevice      url.Values
+	devicePolls     []time.Time
+	assertionIDs    map[string]bool // jti of private_key_jwt assertions seen
 }
 
 // endpoints maps request paths to the names used by Count.
@@ -110,6 +135,7 @@ func Start(cfg Config) (*Provider, error) {
 		refresh:       map[string]*refreshToken{},
 		access:        map[string]time.Time{},
 		devices:       map[string]*deviceAuth{},
+		assertionIDs:  map[string]bool{},
 	}
 	transport := &http.Transport{}
 	scheme := "http"
@@ -144,6 +170,8 @@ func withDefaults(cfg Config) Config {
 	cfg.PKCEMethods = slices.Clone(cfg.PKCEMethods)
 	cfg.Groups = slices.Clone(cfg.Groups)
 	cfg.Users = maps.Clone(cfg.Users)
+	cfg.ClientAssertionKeys = slices.Clone(cfg.ClientAssertionKeys)
+	cfg.FederatedKeys = slices.Clone(cfg.FederatedKeys)
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
@@ -173,6 +201,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.DeviceCodeTTL <= 0 {
+		cfg.DeviceCodeTTL = 5 * time.Minute
 	}
 	return cfg
 }

@@ -25,6 +25,7 @@ type grant struct {
 	nonce        string
 	idToken      bool
 	refreshToken string // "" = issue a new one; "-" = none
+	subject      string // sub of the ID token; "" = Config.Subject
 }
 
 func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
@@ -32,7 +33,12 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "invalid_request", "the token endpoint accepts POST only")
 		return
 	}
-	if !p.authenticateClient(w, r, true) {
+	if err := r.ParseForm(); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_request", "malformed form: "+err.Error())
+		return
+	}
+	byAssertion := r.PostForm.Has("client_assertion") || r.PostForm.Has("client_assertion_type")
+	if byAssertion && !p.authenticateAssertion(w, r) || !byAssertion && !p.authenticateClient(w, r, true) {
 		return
 	}
 	form := r.PostForm
@@ -48,11 +54,11 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		}
 		p.issue(w, grant{scope: form.Get("scope"), idToken: true})
 	case "client_credentials":
-		if p.cfg.ClientSecret == "" {
+		if p.cfg.ClientSecret == "" && !byAssertion {
 			writeError(w, http.StatusBadRequest, "unauthorized_client", "client_credentials requires a confidential client")
 			return
 		}
-		p.issue(w, grant{scope: form.Get("scope"), refreshToken: "-"})
+		p.issue(w, grant{scope: form.Get("scope"), refreshToken: "-", idToken: p.cfg.ClientCredentialsIDToken, subject: p.cfg.ClientID})
 	case deviceGrantType:
 		p.deviceCodeGrant(w, form)
 	case "":
@@ -183,7 +189,11 @@ func (p *Provider) issue(w http.ResponseWriter, g grant) {
 		resp["scope"] = g.scope
 	}
 	if g.idToken {
-		idToken, err := p.signIDToken(p.idTokenClaims(g.nonce, access, now, f), f)
+		claims := p.idTokenClaims(g.nonce, access, now, f)
+		if g.subject != "" {
+			claims["sub"] = g.subject
+		}
+		idToken, err := p.signIDToken(claims, f)
 		if err != nil {
 			writeError(w, http.StatusInternalServerError, "server_error", err.Error())
 			return
