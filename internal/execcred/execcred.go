@@ -7,10 +7,6 @@ import (
 	"fmt"
 	"io"
 	"time"
-
-	"k8s.io/apimachinery/pkg/apis/meta/v1"
-	clientauthv1 "k8s.io/client-go/pkg/apis/clientauthentication/v1"
-	clientauthv1beta1 "k8s.io/client-go/pkg/apis/clientauthentication/v1beta1"
 )
 
 // The API versions kubectl may ask for.
@@ -59,29 +55,40 @@ func ParseEnv(value string, stdinIsTerminal bool) (Input, error) {
 	}
 }
 
+// execCredential is the wire form of client.authentication.k8s.io
+// ExecCredential, v1 and v1beta1 alike (they are the same on the wire). It is
+// written by hand rather than with client-go's types because those link
+// apimachinery, whose package initialisation costs about a millisecond on
+// every kubectl call; a test decodes the output with client-go's own decoder.
+type execCredential struct {
+	Kind       string `json:"kind"`
+	APIVersion string `json:"apiVersion"`
+	Spec       struct {
+		Interactive bool `json:"interactive"`
+	} `json:"spec"`
+	Status struct {
+		// ExpirationTimestamp is RFC 3339 in UTC with seconds, as metav1.Time.
+		ExpirationTimestamp string `json:"expirationTimestamp,omitempty"`
+		Token               string `json:"token"`
+	} `json:"status"`
+}
+
 // Write writes the ExecCredential for token, valid until expiry, in apiVersion.
 func Write(w io.Writer, apiVersion, token string, expiry time.Time) error {
-	var ts *v1.Time
-	if !expiry.IsZero() {
-		t := v1.NewTime(expiry)
-		ts = &t
-	}
-	var cred any
 	switch apiVersion {
-	case V1:
-		cred = &clientauthv1.ExecCredential{
-			TypeMeta: v1.TypeMeta{APIVersion: V1, Kind: "ExecCredential"},
-			Status:   &clientauthv1.ExecCredentialStatus{Token: token, ExpirationTimestamp: ts},
-		}
-	case V1beta1, "":
-		cred = &clientauthv1beta1.ExecCredential{
-			TypeMeta: v1.TypeMeta{APIVersion: V1beta1, Kind: "ExecCredential"},
-			Status:   &clientauthv1beta1.ExecCredentialStatus{Token: token, ExpirationTimestamp: ts},
-		}
+	case V1, V1beta1:
+	case "":
+		apiVersion = V1beta1
 	default:
 		return fmt.Errorf("unknown ExecCredential apiVersion %q", apiVersion)
 	}
-	b, err := json.Marshal(cred)
+	var cred execCredential
+	cred.Kind, cred.APIVersion = "ExecCredential", apiVersion
+	cred.Status.Token = token
+	if !expiry.IsZero() {
+		cred.Status.ExpirationTimestamp = expiry.UTC().Format(time.RFC3339)
+	}
+	b, err := json.Marshal(&cred)
 	if err != nil {
 		return fmt.Errorf("encode ExecCredential: %w", err)
 	}

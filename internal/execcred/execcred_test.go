@@ -78,3 +78,13 @@ func TestWriteGolden(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", buf.String(), want)
 	}
 }
+
+func BenchmarkWrite(b *testing.B) {
+	var buf bytes.Buffer
+	exp := time.Unix(1_800_000_000, 0)
+	tok := strings.Repeat("x", 900)
+	for b.Loop() {
+		buf.Reset()
+		Write(&buf, V1, tok, exp)
+	}
+}

@@ -3,7 +3,7 @@ package grant
 import (
 	"errors"
 	"fmt"
-	"html/template"
+	"html"
 	"net"
 	"net/http"
 	"sync"
@@ -103,21 +103,25 @@ func (s *callbackServer) hostAllowed(host string) bool {
 	return isLoopbackHost(h)
 }
 
-var page = template.Must(template.New("page").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>kubelogin: {{.Title}}</title>
+// pageHTML is the callback page; %s are the escaped title and message. A
+// format string rather than html/template: that package's initialisation would
+// run on every kubectl call for a page shown once per login.
+const pageHTML = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>kubelogin: %[1]s</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;background:#f6f7f9;color:#1f2328;display:flex;min-height:100vh;margin:0;align-items:center;justify-content:center}
 main{background:#fff;border:1px solid #d0d7de;border-radius:12px;padding:2rem 2.5rem;max-width:32rem;box-shadow:0 1px 3px rgba(0,0,0,.06)}
 h1{font-size:1.3rem;margin:0 0 .75rem}p{margin:0;line-height:1.5;white-space:pre-wrap}
 </style></head>
-<body><main><h1>{{.Title}}</h1><p>{{.Message}}</p></main></body></html>
-`))
+<body><main><h1>%[1]s</h1><p>%[2]s</p></main></body></html>
+`
 
 func renderPage(w http.ResponseWriter, status int, title, message string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 	w.WriteHeader(status)
-	page.Execute(w, struct{ Title, Message string }{title, message})
+	fmt.Fprintf(w, pageHTML, html.EscapeString(title), html.EscapeString(message))
 }
