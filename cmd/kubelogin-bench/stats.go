@@ -67,7 +67,6 @@ func wall(s []sample) []int64 {
 	return out
 }
 
-
 func median(v []int64) int64 { return percentile(v, 50) }
 
 func percentile(v []int64, p int) int64 {
