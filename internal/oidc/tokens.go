@@ -172,19 +172,14 @@ func (c *Client) Refresh(ctx context.Context, refreshToken string, requireIDToke
 
 // postToken sends a token request with client authentication.
 func (c *Client) postToken(ctx context.Context, m Metadata, form url.Values) (*oauth2.Token, error) {
-	if c.cfg.ClientSecret == "" || c.authStyle(m) == oauth2.AuthStyleInParams {
-		form.Set("client_id", c.cfg.ClientID)
-		if c.cfg.ClientSecret != "" {
-			form.Set("client_secret", c.cfg.ClientSecret.Reveal())
-		}
-	}
+	basic := c.authenticate(m, form)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.TokenEndpoint, strings.NewReader(form.Encode()))
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	if c.cfg.ClientSecret != "" && c.authStyle(m) == oauth2.AuthStyleInHeader {
+	if basic {
 		req.SetBasicAuth(url.QueryEscape(c.cfg.ClientID), url.QueryEscape(c.cfg.ClientSecret.Reveal()))
 	}
 	resp, err := c.cfg.HTTPClient.Do(req)

@@ -1,0 +1,216 @@
+package oidc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/kubelogin/kubelogin/internal/token"
+)
+
+// ClientAssertionType is the client_assertion_type of a JWT client assertion
+// (RFC 7523 section 2.2), for private_key_jwt and federated credentials alike.
+const ClientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+// DeviceGrantType is the grant_type of the device access token request (RFC 8628).
+const DeviceGrantType = "urn:ietf:params:oauth:grant-type:device_code"
+
+// authenticate adds the client authentication to a token request form and
+// reports whether the client secret goes in an HTTP Basic header instead. A
+// client assertion already in the form authenticates the client by itself.
+func (c *Client) authenticate(m Metadata, form url.Values) (basic bool) {
+	if form.Has("client_assertion") {
+		form.Set("client_id", c.cfg.ClientID)
+		return false
+	}
+	if c.cfg.ClientSecret == "" || c.authStyle(m) == oauth2.AuthStyleInParams {
+		form.Set("client_id", c.cfg.ClientID)
+		if c.cfg.ClientSecret != "" {
+			form.Set("client_secret", c.cfg.ClientSecret.Reveal())
+		}
+		return false
+	}
+	return true
+}
+
+// PasswordGrant logs in with the resource owner password credentials grant
+// (RFC 6749 section 4.3). requireIDToken makes a response without an ID
+// token fail with ErrNoIDToken.
+func (c *Client) PasswordGrant(ctx context.Context, username string, password token.Secret, requireIDToken bool) (*token.Set, error) {
+	m, err := c.Metadata(ctx)
+	if err != nil {
+		return nil, err
+	}
+	form := url.Values{
+		"grant_type": {"password"},
+		"username":   {username},
+		"password":   {password.Reveal()},
+		"scope":      {strings.Join(c.cfg.Scopes(), " ")},
+	}
+	t, err := c.postToken(ctx, m, form)
+	if err != nil {
+		return nil, err
+	}
+	return c.setFromOAuth2(ctx, t, "", requireIDToken)
+}
+
+// Assertion returns a client assertion (a JWT) for the given audience, the
+// provider's token endpoint.
+type Assertion func(audience string) (string, error)
+
+// ClientCredentialsGrant gets a token for the client itself (RFC 6749
+// section 4.4). The client authenticates with assertion when it is not nil,
+// else with its secret. extra parameters (e.g. audience, resource) are added
+// to the request.
+func (c *Client) ClientCredentialsGrant(ctx context.Context, assertion Assertion, extra map[string]string, requireIDToken bool) (*token.Set, error) {
+	m, err := c.Metadata(ctx)
+	if err != nil {
+		return nil, err
+	}
+	form := url.Values{
+		"grant_type": {"client_credentials"},
+		"scope":      {strings.Join(c.cfg.Scopes(), " ")},
+	}
+	for k, v := range extra {
+		form.Set(k, v)
+	}
+	if assertion != nil {
+		jwt, err := assertion(m.TokenEndpoint)
+		if err != nil {
+			return nil, err
+		}
+		form.Set("client_assertion_type", ClientAssertionType)
+		form.Set("client_assertion", jwt)
+	}
+	t, err := c.postToken(ctx, m, form)
+	if err != nil {
+		return nil, err
+	}
+	return c.setFromOAuth2(ctx, t, "", requireIDToken)
+}
+
+// DeviceAuth is a device authorization response (RFC 8628 section 3.2).
+type DeviceAuth struct {
+	DeviceCode              token.Secret
+	UserCode                string
+	VerificationURI         string
+	VerificationURIComplete string
+	// ExpiresIn is the lifetime of the codes; Interval the wait between
+	// polls (5 s when the provider does not say).
+	ExpiresIn time.Duration
+	Interval  time.Duration
+}
+
+// ErrNoDeviceEndpoint is returned when discovery lists no device authorization endpoint.
+var ErrNoDeviceEndpoint = errors.New("the provider's discovery document has no device_authorization_endpoint: it does not offer the device-code grant (use --grant-type=authcode or authcode-keyboard)")
+
+// StartDeviceAuth asks for a device code and a user code. challenge is the
+// S256 PKCE code challenge, or "" for none; extra parameters are added.
+func (c *Client) StartDeviceAuth(ctx context.Context, challenge string, extra map[string]string) (*DeviceAuth, error) {
+	m, err := c.Metadata(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if m.DeviceAuthorizationEndpoint == "" {
+		return nil, ErrNoDeviceEndpoint
+	}
+	form := url.Values{"scope": {strings.Join(c.cfg.Scopes(), " ")}}
+	for k, v := range extra {
+		form.Set(k, v)
+	}
+	if challenge != "" {
+		form.Set("code_challenge", challenge)
+		form.Set("code_challenge_method", PKCES256)
+	}
+	basic := c.authenticate(m, form)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.DeviceAuthorizationEndpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	if basic {
+		req.SetBasicAuth(url.QueryEscape(c.cfg.ClientID), url.QueryEscape(c.cfg.ClientSecret.Reveal()))
+	}
+	resp, err := c.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("start the device login: %w", describeHTTPError(err))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("start the device login: %w", describeHTTPError(err))
+	}
+	var r struct {
+		DeviceCode              string      `json:"device_code"`
+		UserCode                string      `json:"user_code"`
+		VerificationURI         string      `json:"verification_uri"`
+		VerificationURL         string      `json:"verification_url"` // Google's name for it
+		VerificationURIComplete string      `json:"verification_uri_complete"`
+		ExpiresIn               json.Number `json:"expires_in"`
+		Interval                json.Number `json:"interval"`
+		Error                   string      `json:"error"`
+		ErrorDescription        string      `json:"error_description"`
+	}
+	jsonErr := json.Unmarshal(body, &r)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 || r.Error != "" {
+		return nil, fmt.Errorf("start the device login: %w", &TokenError{Status: resp.StatusCode, Code: r.Error, Description: r.ErrorDescription})
+	}
+	if jsonErr != nil {
+		ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+		return nil, fmt.Errorf("start the device login: the provider's device authorization endpoint answered %s, not JSON", orUnknown(ct))
+	}
+	d := &DeviceAuth{
+		DeviceCode:              token.Secret(r.DeviceCode),
+		UserCode:                r.UserCode,
+		VerificationURI:         r.VerificationURI,
+		VerificationURIComplete: r.VerificationURIComplete,
+		ExpiresIn:               seconds(r.ExpiresIn, 0),
+		Interval:                seconds(r.Interval, 5*time.Second),
+	}
+	if d.VerificationURI == "" {
+		d.VerificationURI = r.VerificationURL
+	}
+	if d.DeviceCode == "" || d.UserCode == "" || d.VerificationURI == "" {
+		return nil, errors.New("start the device login: the provider's answer lacks device_code, user_code or verification_uri")
+	}
+	return d, nil
+}
+
+func seconds(n json.Number, def time.Duration) time.Duration {
+	if s, err := n.Int64(); err == nil && s > 0 {
+		return time.Duration(s) * time.Second
+	}
+	return def
+}
+
+// PollDeviceToken asks once for the token of a device authorization (RFC
+// 8628 section 3.4). While the user has not finished, it returns a
+// *TokenError with Code authorization_pending or slow_down.
+func (c *Client) PollDeviceToken(ctx context.Context, deviceCode token.Secret, verifier string, requireIDToken bool) (*token.Set, error) {
+	m, err := c.Metadata(ctx)
+	if err != nil {
+		return nil, err
+	}
+	form := url.Values{
+		"grant_type":  {DeviceGrantType},
+		"device_code": {deviceCode.Reveal()},
+	}
+	if verifier != "" {
+		form.Set("code_verifier", verifier)
+	}
+	t, err := c.postToken(ctx, m, form)
+	if err != nil {
+		return nil, err
+	}
+	return c.setFromOAuth2(ctx, t, "", requireIDToken)
+}
