@@ -127,9 +127,6 @@ func (o *getTokenOptions) input(flags *pflag.FlagSet, getenv func(string) string
 	if err := oneOf("--oidc-pkce-method", o.PKCEMethod, pkce); err != nil {
 		return in, err
 	}
-	if o.TokenCacheStorage == usecase.StorageKeyring {
-		return in, errors.New("--token-cache-storage=keyring is not available in this version of kubelogin (use --token-cache-storage=disk)")
-	}
 	if o.AuthenticationTimeoutSec <= 0 {
 		return in, fmt.Errorf("--authentication-timeout-sec must be positive, not %d", o.AuthenticationTimeoutSec)
 	}

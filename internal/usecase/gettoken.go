@@ -119,8 +119,12 @@ func (u *GetToken) tokenSet(ctx context.Context, in GetTokenInput, info execcred
 	if in.Cache.Storage != StorageNone {
 		client.metadata = tokencache.Disk{Dir: in.Cache.Dir}
 	}
+	store, err := openStore(in.Cache, key)
+	if err != nil {
+		return nil, err
+	}
 	src := &tokencache.Source{
-		Store:        tokencache.Disk{Dir: in.Cache.Dir},
+		Store:        store,
 		Locks:        tokencache.Disk{Dir: in.Cache.Dir},
 		Key:          key,
 		Issuer:       in.Provider.IssuerURL,
