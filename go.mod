@@ -16,6 +16,7 @@ require (
 	golang.org/x/term v0.47.0
 	k8s.io/apimachinery v0.37.2
 	k8s.io/client-go v0.37.2
+	rsc.io/qr v0.2.0
 )
 
 require (

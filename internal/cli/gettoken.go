@@ -53,6 +53,12 @@ type getTokenOptions struct {
 	OpenURLAfterAuthentication string
 	Username                   string
 	Password                   string
+	PasswordCommand            string
+
+	ClientAssertionKey  string
+	ClientAssertionCert string
+	ClientAssertionFile string
+	ClientAssertionEnv  string
 
 	// Flags of older versions that kubeconfigs still carry.
 	ListenPort                  []int
@@ -64,7 +70,7 @@ func (o *getTokenOptions) addFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.IssuerURL, "oidc-issuer-url", "", "issuer URL of the OpenID provider (required)")
 	f.StringVar(&o.ClientID, "oidc-client-id", "", "client ID registered at the provider (required)")
 	f.StringVar(&o.ClientSecret, "oidc-client-secret", "", "client secret, for confidential clients")
-	f.StringVar(&o.RedirectURL, "oidc-redirect-url", "", "redirect URI sent to the provider; its path is the callback path (default http://localhost:<port bound>)")
+	f.StringVar(&o.RedirectURL, "oidc-redirect-url", "", "redirect URI sent to the provider; its path is the callback path (default http://localhost:<port bound>; for authcode-keyboard "+grant.DefaultKeyboardRedirectURL+")")
 	f.StringSliceVar(&o.ExtraScopes, "oidc-extra-scope", nil, "scope to request besides openid (repeatable, or a comma-separated list)")
 	f.BoolVar(&o.UseAccessToken, "oidc-use-access-token", false, "give kubectl the access token instead of the ID token")
 	f.StringToStringVar(&o.RequestHeaders, "oidc-request-header", nil, "extra header KEY=VALUE on every request to the provider (repeatable)")
@@ -91,8 +97,14 @@ func (o *getTokenOptions) addFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.LocalServerCert, "local-server-cert", "", "certificate file to serve the login callback over HTTPS")
 	f.StringVar(&o.LocalServerKey, "local-server-key", "", "key file to serve the login callback over HTTPS")
 	f.StringVar(&o.OpenURLAfterAuthentication, "open-url-after-authentication", "", "page to send the browser to after the login")
-	f.StringVar(&o.Username, "username", "", "username for the password grant")
-	f.StringVar(&o.Password, "password", "", "password for the password grant (prompted for when missing)")
+	f.StringVar(&o.Username, "username", "", "username for the password grant (prompted for when missing, if interactive)")
+	f.StringVar(&o.Password, "password", "", "password for the password grant (prompted for without echo when missing, if interactive)")
+	f.StringVar(&o.PasswordCommand, "password-command", "", "shell command that prints the password for the password grant (e.g. a password manager's), run only when a login is needed")
+
+	f.StringVar(&o.ClientAssertionKey, "oidc-client-assertion-key", "", "PEM private key (RSA or EC) to sign client assertions with (private_key_jwt), for --grant-type=client-credentials")
+	f.StringVar(&o.ClientAssertionCert, "oidc-client-assertion-cert", "", "PEM certificate chain of --oidc-client-assertion-key, sent as x5c")
+	f.StringVar(&o.ClientAssertionFile, "oidc-client-assertion-file", "", "file holding a federated token (JWT) to authenticate the client with, read at every login (e.g. a projected service account token), for --grant-type=client-credentials")
+	f.StringVar(&o.ClientAssertionEnv, "oidc-client-assertion-env", "", "name of an environment variable holding a federated token (JWT) to authenticate the client with, for --grant-type=client-credentials")
 
 	f.IntSliceVar(&o.ListenPort, "listen-port", nil, "obsolete: use --listen-address")
 	f.StringVar(&o.RedirectURLHostname, "oidc-redirect-url-hostname", "", "obsolete: use --oidc-redirect-url")
@@ -135,6 +147,9 @@ func (o *getTokenOptions) input(flags *pflag.FlagSet, getenv func(string) string
 	}
 	if (o.LocalServerCert == "") != (o.LocalServerKey == "") {
 		return in, errors.New("give both --local-server-cert and --local-server-key, or neither")
+	}
+	if err := o.checkClientAuth(); err != nil {
+		return in, err
 	}
 	pkceMethod := o.PKCEMethod
 	if o.UsePKCE {
@@ -205,10 +220,45 @@ func (o *getTokenOptions) input(flags *pflag.FlagSet, getenv func(string) string
 			OpenURLAfterAuthentication: o.OpenURLAfterAuthentication,
 			Username:                   o.Username,
 			Password:                   token.Secret(o.Password),
+			PasswordCommand:            o.PasswordCommand,
+			ClientAssertionKey:         o.ClientAssertionKey,
+			ClientAssertionCert:        o.ClientAssertionCert,
+			ClientAssertionFile:        o.ClientAssertionFile,
+			ClientAssertionEnv:         o.ClientAssertionEnv,
 		},
 		Cache: usecase.Cache{Dir: cacheDir, Storage: o.TokenCacheStorage, ForceRefresh: o.ForceRefresh},
 	}
 	return in, nil
+}
+
+// checkClientAuth checks the client assertion flags: at most one assertion,
+// only for the client-credentials grant, which needs some client
+// authentication.
+func (o *getTokenOptions) checkClientAuth() error {
+	var given []string
+	for _, a := range []struct{ flag, value string }{
+		{"--oidc-client-assertion-key", o.ClientAssertionKey},
+		{"--oidc-client-assertion-file", o.ClientAssertionFile},
+		{"--oidc-client-assertion-env", o.ClientAssertionEnv},
+	} {
+		if a.value != "" {
+			given = append(given, a.flag)
+		}
+	}
+	switch {
+	case len(given) > 1:
+		return fmt.Errorf("give only one of %s", strings.Join(given, ", "))
+	case o.ClientAssertionCert != "" && o.ClientAssertionKey == "":
+		return errors.New("--oidc-client-assertion-cert needs --oidc-client-assertion-key (the certificate's private key)")
+	case len(given) == 1 && o.GrantType != usecase.GrantClientCredentials:
+		return fmt.Errorf("%s is for --grant-type=client-credentials", given[0])
+	case len(given) == 1 && o.ClientSecret != "":
+		return fmt.Errorf("give either --oidc-client-secret or %s, not both", given[0])
+	case o.GrantType == usecase.GrantClientCredentials && len(given) == 0 && o.ClientSecret == "":
+		return errors.New("--grant-type=client-credentials needs the client to authenticate: give --oidc-client-secret, " +
+			"--oidc-client-assertion-key (private_key_jwt), --oidc-client-assertion-file or --oidc-client-assertion-env (a federated token)")
+	}
+	return nil
 }
 
 func oneOf(flag, v string, allowed []string) error {
@@ -227,8 +277,25 @@ func (c *Cmd) getTokenCmd() *cobra.Command {
 
 It returns the cached ID token while it is valid (no network), refreshes it
 silently when it has expired, and logs in only when it has to. All messages go
-to stderr. kubectl sets KUBERNETES_EXEC_INFO to choose the output apiVersion.`,
+to stderr. kubectl sets KUBERNETES_EXEC_INFO to choose the output apiVersion.
+
+Every flag can also be set by the environment variable shown beside it
+(KUBELOGIN_ and the flag's name in upper snake case); a flag on the command
+line wins.`,
 		Args: cobra.NoArgs,
+		PreRunE: func(cmd *cobra.Command, _ []string) error {
+			used, err := applyFlagEnv(cmd.Flags(), c.OS.Getenv)
+			if err != nil {
+				return err
+			}
+			if v, err := cmd.Flags().GetInt("v"); err == nil {
+				c.Log.SetLevel(v) // KUBELOGIN_V applies too
+			}
+			if len(used) > 0 {
+				c.Log.Debugf(1, "flags set from the environment: %s", strings.Join(used, ", "))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			in, err := o.input(cmd.Flags(), c.OS.Getenv, c.Log.Printf)
 			if err != nil {
@@ -238,5 +305,6 @@ to stderr. kubectl sets KUBERNETES_EXEC_INFO to choose the output apiVersion.`,
 		},
 	}
 	o.addFlags(cmd.Flags())
+	documentFlagEnv(cmd.Flags())
 	return cmd
 }

@@ -9,14 +9,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"time"
-
-	gooidc "github.com/coreos/go-oidc/v3/oidc"
-	"golang.org/x/oauth2"
 
 	"github.com/kubelogin/kubelogin/internal/logger"
 	"github.com/kubelogin/kubelogin/internal/oidc"
@@ -45,7 +43,12 @@ type AuthCode struct {
 	LocalServerCert, LocalServerKey string
 	// OpenURLAfterAuthentication is where the browser goes after the login.
 	OpenURLAfterAuthentication string
-	Log                        *logger.Logger
+	// Paste, when not nil, also reads the code (or the address the browser
+	// ended on) from the terminal while the loopback server waits, whichever
+	// comes first: for a browser on another machine, which cannot reach this
+	// one's loopback. Set it only where no browser can be opened here.
+	Paste Terminal
+	Log   *logger.Logger
 }
 
 // Token runs the login. stale is ignored.
@@ -74,17 +77,7 @@ func (g *AuthCode) Token(ctx context.Context, _ *token.Set) (*token.Set, error) 
 	if err != nil {
 		return nil, err
 	}
-	state, nonce := randomString(), randomString()
-	opts := []oauth2.AuthCodeOption{gooidc.Nonce(nonce)}
-	var verifier string
-	if usePKCE {
-		verifier = oauth2.GenerateVerifier()
-		opts = append(opts, oauth2.S256ChallengeOption(verifier))
-	}
-	for k, v := range g.Client.Config().ExtraParams {
-		opts = append(opts, oauth2.SetAuthURLParam(k, v))
-	}
-	authURL := conf.AuthCodeURL(state, opts...)
+	authURL, state, nonce, verifier := authRequest(conf, g.Client.Config().ExtraParams, usePKCE)
 
 	ctx, cancel := context.WithTimeout(ctx, g.Timeout)
 	defer cancel()
@@ -112,15 +105,44 @@ func (g *AuthCode) Token(ctx context.Context, _ *token.Set) (*token.Set, error) 
 		srv.Shutdown(sctx)
 	}()
 
-	g.openBrowser(authURL)
+	g.openBrowser(authURL, redirect)
+	var pasted <-chan pasteResult
+	if g.Paste != nil {
+		pasted = readPaste(ctx, g.Paste)
+	}
 	for {
 		select {
+		case p := <-pasted:
+			pasted = nil
+			if p.err != nil {
+				if errors.Is(p.err, io.EOF) || ctx.Err() != nil {
+					continue // stdin closed, or the case below reports the end
+				}
+				return nil, fmt.Errorf("read from the terminal: %w", p.err)
+			}
+			code, err := parsePasted(p.line, state)
+			var pe *ProviderError
+			if err != nil && !errors.As(err, &pe) {
+				g.Log.Printf("%v; try again.", err)
+				pasted = readPaste(ctx, g.Paste)
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			return g.Client.ExchangeCode(ctx, conf, code, verifier, nonce)
 		case <-ctx.Done():
+			if g.Paste != nil {
+				g.Log.Printf("") // end the line of the paste prompt
+			}
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				return nil, fmt.Errorf("no login within %s: the browser did not come back to %s (finish the login in the browser, check that the provider allows this redirect URI, or raise --authentication-timeout-sec)", g.Timeout, redirect)
 			}
 			return nil, fmt.Errorf("login interrupted: %w", ctx.Err())
 		case r := <-cb.codes:
+			if pasted != nil {
+				g.Log.Printf("") // end the line of the paste prompt
+			}
 			if r.err != nil {
 				r.reply <- r.err
 				return nil, r.err
@@ -148,7 +170,28 @@ func (g *AuthCode) redirectURL(fixed *url.URL, port int) *url.URL {
 	return &url.URL{Scheme: scheme, Host: net.JoinHostPort(cmp.Or(g.RedirectHostname, "localhost"), strconv.Itoa(port))}
 }
 
-func (g *AuthCode) openBrowser(authURL string) {
+type pasteResult struct {
+	line string
+	err  error
+}
+
+// readPaste reads one line from the terminal in the background.
+func readPaste(ctx context.Context, t Terminal) <-chan pasteResult {
+	ch := make(chan pasteResult, 1)
+	go func() {
+		line, err := t.ReadLine(ctx, "Paste the address (or the code) here: ")
+		ch <- pasteResult{line, err}
+	}()
+	return ch
+}
+
+func (g *AuthCode) openBrowser(authURL string, redirect *url.URL) {
+	if g.Paste != nil {
+		g.Log.Printf("Please visit the following URL in your browser: %s\n"+
+			"If that browser runs on another machine, it will fail to load %s after the login: "+
+			"copy the address of that page from its address bar and paste it here.", authURL, redirect)
+		return
+	}
 	if g.SkipOpenBrowser {
 		g.Log.Printf("Please visit the following URL in your browser: %s", authURL)
 		return

@@ -48,11 +48,3 @@ func (r *Refresh) Token(ctx context.Context, stale *token.Set) (*token.Set, erro
 		return nil, fmt.Errorf("%w (the cached token was kept; try again when the provider is reachable)", err)
 	}
 }
-
-// Unavailable is a grant that a later version will provide.
-type Unavailable struct{ Name string }
-
-// Token implements Source.
-func (u Unavailable) Token(context.Context, *token.Set) (*token.Set, error) {
-	return nil, fmt.Errorf("--grant-type=%s is not available in this version of kubelogin (use --grant-type=authcode)", u.Name)
-}

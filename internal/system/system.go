@@ -20,21 +20,25 @@ type OS struct {
 	Stderr io.Writer
 	// StdinIsTerminal reports whether Stdin is a terminal a person types in.
 	StdinIsTerminal bool
-	Getenv          func(string) string
-	Now             func() time.Time
-	Browser         Browser
+	// StderrIsTerminal reports whether Stderr is a terminal (where a QR code
+	// can be drawn).
+	StderrIsTerminal bool
+	Getenv           func(string) string
+	Now              func() time.Time
+	Browser          Browser
 }
 
 // Real returns the process's own OS boundary.
 func Real() OS {
 	return OS{
-		Stdin:           os.Stdin,
-		Stdout:          os.Stdout,
-		Stderr:          os.Stderr,
-		StdinIsTerminal: term.IsTerminal(int(os.Stdin.Fd())),
-		Getenv:          os.Getenv,
-		Now:             time.Now,
-		Browser:         Launcher{},
+		Stdin:            os.Stdin,
+		Stdout:           os.Stdout,
+		Stderr:           os.Stderr,
+		StdinIsTerminal:  term.IsTerminal(int(os.Stdin.Fd())),
+		StderrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())),
+		Getenv:           os.Getenv,
+		Now:              time.Now,
+		Browser:          Launcher{},
 	}
 }
 

@@ -6,6 +6,7 @@ package usecase
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -65,6 +66,15 @@ type Login struct {
 	OpenURLAfterAuthentication string
 	Username                   string
 	Password                   token.Secret
+	// PasswordCommand prints the password (password grant).
+	PasswordCommand string
+	// A client assertion for the client-credentials grant: a private key
+	// (private_key_jwt) with an optional certificate chain, or a federated
+	// token in a file or an environment variable. None: the client secret.
+	ClientAssertionKey  string
+	ClientAssertionCert string
+	ClientAssertionFile string
+	ClientAssertionEnv  string
 }
 
 // Cache is where tokens are kept between runs.
@@ -149,10 +159,27 @@ func (u *GetToken) chain(in GetTokenInput, info execcred.Input, lc *lazyClient) 
 	if err != nil {
 		return nil, err
 	}
-	var login grant.Source
+	login, err := u.login(in, info, client)
+	if err != nil {
+		return nil, err
+	}
+	return &grant.Refresh{Client: client, UseAccessToken: in.Provider.UseAccessToken, Next: login, Log: u.Log}, nil
+}
+
+// login builds the grant that --grant-type selects.
+func (u *GetToken) login(in GetTokenInput, info execcred.Input, client *oidc.Client) (grant.Source, error) {
+	// The terminal is the plugin's only when kubectl says so: with
+	// interactiveMode Never, stdin is kubectl's and must not be read.
+	var term grant.Terminal
+	if info.Interactive {
+		term = system.NewConsole(u.OS.Stdin, u.OS.Stderr)
+	}
+	// Without a display (an SSH session, a server), a browser started here
+	// would be invisible: print the URL instead.
+	noBrowser := in.Login.SkipOpenBrowser || in.Login.BrowserCommand == "" && !system.CanOpenBrowser(u.OS.Getenv)
 	switch in.Login.GrantType {
 	case GrantAuthCode:
-		login = &grant.AuthCode{
+		g := &grant.AuthCode{
 			Client:                     client,
 			ListenAddresses:            in.Login.ListenAddresses,
 			ListenAddressesGiven:       in.Login.ListenAddressesGiven,
@@ -160,17 +187,75 @@ func (u *GetToken) chain(in GetTokenInput, info execcred.Input, lc *lazyClient) 
 			RedirectHostname:           in.Login.RedirectHostname,
 			Browser:                    u.OS.Browser,
 			BrowserCommand:             in.Login.BrowserCommand,
-			SkipOpenBrowser:            in.Login.SkipOpenBrowser,
+			SkipOpenBrowser:            noBrowser,
 			Timeout:                    in.Login.Timeout,
 			LocalServerCert:            in.Login.LocalServerCert,
 			LocalServerKey:             in.Login.LocalServerKey,
 			OpenURLAfterAuthentication: in.Login.OpenURLAfterAuthentication,
 			Log:                        u.Log,
 		}
-	default:
-		login = grant.Unavailable{Name: in.Login.GrantType}
+		if noBrowser && term != nil {
+			g.Paste = term // the browser may be on another machine: take the code pasted too
+		}
+		return g, nil
+	case GrantAuthCodeKeyboard:
+		return &grant.AuthCodeKeyboard{
+			Client:      client,
+			RedirectURL: in.Login.RedirectURL,
+			Terminal:    term,
+			Timeout:     in.Login.Timeout,
+			Log:         u.Log,
+		}, nil
+	case GrantDeviceCode:
+		return &grant.DeviceCode{
+			Client:          client,
+			Browser:         u.OS.Browser,
+			BrowserCommand:  in.Login.BrowserCommand,
+			SkipOpenBrowser: noBrowser,
+			QRCode:          u.OS.StderrIsTerminal,
+			UseAccessToken:  in.Provider.UseAccessToken,
+			Timeout:         in.Login.Timeout,
+			Log:             u.Log,
+		}, nil
+	case GrantPassword:
+		var stdin io.Reader
+		if info.Interactive {
+			stdin = u.OS.Stdin // a password manager may ask to be unlocked
+		}
+		return &grant.Password{
+			Client:          client,
+			Username:        in.Login.Username,
+			Password:        in.Login.Password,
+			PasswordCommand: in.Login.PasswordCommand,
+			RunCommand: func(ctx context.Context, command string) ([]byte, error) {
+				return system.RunCommand(ctx, command, stdin, u.OS.Stderr)
+			},
+			Terminal:       term,
+			UseAccessToken: in.Provider.UseAccessToken,
+			Log:            u.Log,
+		}, nil
+	case GrantClientCredentials:
+		g := &grant.ClientCredentials{
+			Client:         client,
+			ExtraParams:    in.Provider.ExtraParams,
+			UseAccessToken: in.Provider.UseAccessToken,
+			Log:            u.Log,
+		}
+		switch {
+		case in.Login.ClientAssertionKey != "":
+			k, err := grant.LoadKeyAssertion(in.Login.ClientAssertionKey, in.Login.ClientAssertionCert, in.Provider.ClientID, u.OS.Now)
+			if err != nil {
+				return nil, err
+			}
+			g.Assertion = k.Assertion
+		case in.Login.ClientAssertionFile != "":
+			g.Assertion = grant.FileAssertion(in.Login.ClientAssertionFile, u.OS.Now)
+		case in.Login.ClientAssertionEnv != "":
+			g.Assertion = grant.EnvAssertion(in.Login.ClientAssertionEnv, u.OS.Getenv, u.OS.Now)
+		}
+		return g, nil
 	}
-	return &grant.Refresh{Client: client, UseAccessToken: in.Provider.UseAccessToken, Next: login, Log: u.Log}, nil
+	return nil, fmt.Errorf("unknown grant type %q", in.Login.GrantType)
 }
 
 // lazyClient builds the HTTP client and the provider client on first use.

@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// Every flag can also be set by an environment variable, so that a shared
+// kubeconfig can be adapted per machine: KUBELOGIN_ and the flag's name in
+// upper snake case (--grant-type → KUBELOGIN_GRANT_TYPE). A flag given on the
+// command line wins; an empty variable counts as unset. List flags take the
+// flag's own syntax: comma-separated values (--oidc-extra-scope,
+// --listen-address) and KEY=VALUE pairs (--oidc-request-header), except the
+// repeatable path flags (--certificate-authority, --certificate-authority-data),
+// which take a list separated like PATH (":" on Unix, ";" on Windows).
+
+// envPrefix starts the name of every flag's environment variable.
+const envPrefix = "KUBELOGIN_"
+
+// flagEnvName returns the environment variable of the flag name.
+func flagEnvName(name string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// noEnv are flags without an environment variable.
+var noEnv = map[string]bool{"help": true, "version": true}
+
+// documentFlagEnv adds each flag's environment variable to its help text.
+func documentFlagEnv(fs *pflag.FlagSet) {
+	fs.VisitAll(func(f *pflag.Flag) {
+		if !noEnv[f.Name] && !strings.Contains(f.Usage, envPrefix) {
+			f.Usage += fmt.Sprintf(" [$%s]", flagEnvName(f.Name))
+		}
+	})
+}
+
+// applyFlagEnv sets each flag not given on the command line from its
+// environment variable. It returns the names of the variables used.
+func applyFlagEnv(fs *pflag.FlagSet, getenv func(string) string) ([]string, error) {
+	var used []string
+	var err error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if err != nil || f.Changed || noEnv[f.Name] {
+			return
+		}
+		name := flagEnvName(f.Name)
+		v := getenv(name)
+		if v == "" {
+			return
+		}
+		values := []string{v}
+		if f.Value.Type() == "stringArray" {
+			values = filepath.SplitList(v)
+		}
+		for _, x := range values {
+			if e := fs.Set(f.Name, x); e != nil {
+				// The value is not shown: it may be a secret.
+				err = fmt.Errorf("environment variable %s is not a valid --%s: %v", name, f.Name, describeSetError(e))
+				return
+			}
+		}
+		used = append(used, name)
+	})
+	return used, err
+}
+
+// describeSetError drops pflag's quoting of the value from its error.
+func describeSetError(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i >= 0 {
+		return s[i+2:]
+	}
+	return s
+}

@@ -1,0 +1,98 @@
+package system
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+)
+
+// Console is the user's terminal for the flows that read from it: a pasted
+// code, a username, a password typed without echo. Prompts go to out
+// (stderr: stdout carries the ExecCredential). Use it only when stdin belongs
+// to the plugin (see execcred.Input.Interactive).
+type Console struct {
+	out io.Writer
+	r   *bufio.Reader
+	fd  int // of stdin when it is a terminal, else -1
+	// pending is a line read still under way, left by a call whose context
+	// ended: the next read takes its result instead of starting another.
+	pending chan readResult
+}
+
+type readResult struct {
+	line string
+	err  error
+}
+
+// NewConsole returns the console reading in and prompting on out.
+func NewConsole(in io.Reader, out io.Writer) *Console {
+	c := &Console{out: out, r: bufio.NewReader(in), fd: -1}
+	if f, ok := in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		c.fd = int(f.Fd())
+	}
+	return c
+}
+
+// ReadLine shows prompt and returns the next line typed, without its line
+// ending. It returns io.EOF when stdin is closed, and ctx.Err() when ctx ends
+// first (the read then goes on in the background: Go cannot cancel it).
+func (c *Console) ReadLine(ctx context.Context, prompt string) (string, error) {
+	if prompt != "" {
+		fmt.Fprint(c.out, prompt)
+	}
+	ch := c.pending
+	if ch == nil {
+		ch = make(chan readResult, 1)
+		go func() {
+			line, err := c.r.ReadString('\n')
+			if err == io.EOF && line != "" {
+				err = nil
+			}
+			ch <- readResult{strings.TrimRight(line, "\r\n"), err}
+		}()
+	}
+	select {
+	case r := <-ch:
+		c.pending = nil
+		return r.line, r.err
+	case <-ctx.Done():
+		c.pending = ch
+		return "", ctx.Err()
+	}
+}
+
+// ReadPassword shows prompt and returns the line typed, without echoing it
+// when stdin is a terminal. The terminal's state is restored when ctx ends
+// (Ctrl-C) before the user presses Enter.
+func (c *Console) ReadPassword(ctx context.Context, prompt string) (string, error) {
+	if c.fd < 0 || c.pending != nil || c.r.Buffered() > 0 {
+		return c.ReadLine(ctx, prompt) // not a terminal: nothing to hide
+	}
+	state, err := term.GetState(c.fd)
+	if err != nil {
+		return c.ReadLine(ctx, prompt)
+	}
+	fmt.Fprint(c.out, prompt)
+	ch := make(chan readResult, 1)
+	go func() {
+		b, err := term.ReadPassword(c.fd)
+		ch <- readResult{string(b), err}
+	}()
+	select {
+	case r := <-ch:
+		fmt.Fprintln(c.out) // the Enter the user typed was not echoed
+		if r.err != nil {
+			return "", fmt.Errorf("read the password from the terminal: %w", r.err)
+		}
+		return r.line, nil
+	case <-ctx.Done():
+		term.Restore(c.fd, state) // echo back on, though the read goes on
+		fmt.Fprintln(c.out)
+		return "", ctx.Err()
+	}
+}
