@@ -54,6 +54,9 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		doc["token_endpoint_auth_methods_supported"] = []string{"client_secret_basic", "client_secret_post", "private_key_jwt"}
 		doc["token_endpoint_auth_signing_alg_values_supported"] = assertionAlgs
 	}
+	if p.cfg.TokenEndpointAuthMethods != nil {
+		doc["token_endpoint_auth_methods_supported"] = p.cfg.TokenEndpointAuthMethods
+	}
 	w.Header().Set("Cache-Control", "max-age=3600")
 	writeJSON(w, http.StatusOK, doc)
 }
@@ -76,13 +79,21 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirectURI := q.Get("redirect_uri")
-	redirect, err := loopbackURI(redirectURI)
-	if err != nil {
-		htmlError(w, err.Error())
-		return
+	oob := redirectURI == OOBRedirectURI
+	var redirect *url.URL
+	if !oob {
+		var err error
+		if redirect, err = loopbackURI(redirectURI); err != nil {
+			htmlError(w, err.Error())
+			return
+		}
 	}
 	state := q.Get("state")
 	fail := func(code, desc string) {
+		if oob {
+			htmlError(w, code+": "+desc)
+			return
+		}
 		redirectTo(w, r, redirect, url.Values{"error": {code}, "error_description": {desc}, "state": {state}})
 	}
 	f := p.currentFaults()
@@ -114,8 +125,20 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		expires:         p.cfg.Now().Add(codeTTL),
 	}
 	p.mu.Unlock()
+	if oob {
+		// Like Dex and Keycloak: a page showing the code to copy.
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		fmt.Fprintf(w, "<!DOCTYPE html><html><body><h1>Login successful</h1><p>Copy this code into your terminal:</p><code id=\"code\">%s</code></body></html>\n", html.EscapeString(code))
+		return
+	}
 	redirectTo(w, r, redirect, url.Values{"code": {code}, "state": {state}})
 }
+
+// OOBRedirectURI is the out-of-band redirect URI: the authorization endpoint
+// answers it with a page showing the code (in an element with id "code")
+// instead of a redirect.
+const OOBRedirectURI = "urn:ietf:wg:oauth:2.0:oob"
 
 // pkce returns the code challenge and its method from an authorization or
 // device request. A provider that advertises no method ignores PKCE

@@ -2,7 +2,7 @@
 // loopback, for unit tests, integration tests and the demo.
 //
 // It implements discovery, JWKS, the authorization endpoint (auto-approving,
-// with PKCE), the token endpoint (authorization code, refresh token with
+// with PKCE, for loopback and out-of-band redirect URIs), the token endpoint (authorization code, refresh token with
 // rotation, password, client credentials and device code grants), the device
 // authorization endpoint, revocation and userinfo. Counters and the last
 // requests let a test observe what a client did; [Faults] make the provider
@@ -63,6 +63,9 @@ type Config struct {
 	FederatedIssuer   string
 	FederatedAudience string
 	FederatedKeys     []crypto.PublicKey
+	// TokenEndpointAuthMethods replaces token_endpoint_auth_methods_supported
+	// in discovery (e.g. client_secret_post only); it is advertised, not enforced.
+	TokenEndpointAuthMethods []string
 	// ClientCredentialsIDToken makes client_credentials responses carry an ID
 	// token (sub = ClientID), as some providers do.
 	ClientCredentialsIDToken bool
@@ -172,6 +175,7 @@ func withDefaults(cfg Config) Config {
 	cfg.Users = maps.Clone(cfg.Users)
 	cfg.ClientAssertionKeys = slices.Clone(cfg.ClientAssertionKeys)
 	cfg.FederatedKeys = slices.Clone(cfg.FederatedKeys)
+	cfg.TokenEndpointAuthMethods = slices.Clone(cfg.TokenEndpointAuthMethods)
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
