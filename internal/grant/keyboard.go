@@ -125,17 +125,22 @@ func parsePasted(line, state string) (string, error) {
 	if line == "" {
 		return "", errors.New("nothing was entered")
 	}
-	if !strings.Contains(line, "://") && !strings.HasPrefix(line, "?") &&
+	if !strings.Contains(line, "://") && !strings.HasPrefix(line, "?") && !strings.HasPrefix(line, "#") &&
 		!strings.Contains(line, "code=") && !strings.Contains(line, "error=") {
 		return line, nil // the code itself
 	}
-	u, err := url.Parse(line)
-	if err != nil {
-		return "", errors.New("that is neither a code nor a URL")
-	}
-	q := u.Query()
-	if u.RawQuery == "" && u.Fragment != "" { // response_mode=fragment
-		q, _ = url.ParseQuery(u.Fragment)
+	var q url.Values
+	if strings.Contains(line, "://") || strings.HasPrefix(line, "?") || strings.HasPrefix(line, "#") {
+		u, err := url.Parse(line)
+		if err != nil {
+			return "", errors.New("that is neither a code nor a URL")
+		}
+		q = u.Query()
+		if u.RawQuery == "" && u.Fragment != "" { // response_mode=fragment
+			q, _ = url.ParseQuery(u.Fragment)
+		}
+	} else {
+		q, _ = url.ParseQuery(line) // the query alone
 	}
 	if q.Has("state") && q.Get("state") != state {
 		return "", errors.New("that address belongs to another login (its state does not match): paste the one this login led to")
