@@ -21,6 +21,7 @@ const codeTTL = time.Minute
 type authCode struct {
 	clientID, redirectURI, scope, nonce string
 	challenge, challengeMethod          string
+	account                             string // login_hint: see accountClaims
 	expires                             time.Time
 }
 
@@ -122,6 +123,7 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		nonce:           q.Get("nonce"),
 		challenge:       challenge,
 		challengeMethod: method,
+		account:         q.Get("login_hint"),
 		expires:         p.cfg.Now().Add(codeTTL),
 	}
 	p.mu.Unlock()

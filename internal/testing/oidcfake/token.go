@@ -3,6 +3,7 @@ package oidcfake
 import (
 	"crypto/subtle"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,6 +16,7 @@ const deviceGrantType = "urn:ietf:params:oauth:grant-type:device_code"
 // refreshToken is the state of an issued refresh token.
 type refreshToken struct {
 	scope   string
+	account string
 	rotated bool // replaced by a newer token: presenting it again is a reuse
 	revoked bool
 }
@@ -26,6 +28,7 @@ type grant struct {
 	idToken      bool
 	refreshToken string // "" = issue a new one; "-" = none
 	subject      string // sub of the ID token; "" = Config.Subject
+	account      string // login_hint of the authorization; "" = the configured user
 }
 
 func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
@@ -138,7 +141,7 @@ func (p *Provider) authorizationCodeGrant(w http.ResponseWriter, form url.Values
 		writeError(w, http.StatusBadRequest, "invalid_grant", err.Error())
 		return
 	}
-	p.issue(w, grant{scope: c.scope, nonce: c.nonce, idToken: true})
+	p.issue(w, grant{scope: c.scope, nonce: c.nonce, idToken: true, account: c.account})
 }
 
 func (p *Provider) refreshTokenGrant(w http.ResponseWriter, form url.Values) {
@@ -172,7 +175,7 @@ func (p *Provider) refreshTokenGrant(w http.ResponseWriter, form url.Values) {
 	}
 	p.mu.Unlock()
 	// Like real providers, refreshed ID tokens carry no nonce.
-	p.issue(w, grant{scope: rt.scope, idToken: !f.NoIDTokenOnRefresh, refreshToken: next})
+	p.issue(w, grant{scope: rt.scope, idToken: !f.NoIDTokenOnRefresh, refreshToken: next, account: rt.account})
 }
 
 // issue answers with a token response for g.
@@ -193,6 +196,7 @@ func (p *Provider) issue(w http.ResponseWriter, g grant) {
 		if g.subject != "" {
 			claims["sub"] = g.subject
 		}
+		maps.Copy(claims, accountClaims(g.account))
 		idToken, err := p.signIDToken(claims, f)
 		if err != nil {
 			writeError(w, http.StatusInternalServerError, "server_error", err.Error())
@@ -206,7 +210,7 @@ func (p *Provider) issue(w http.ResponseWriter, g grant) {
 	case "-":
 	case "":
 		rt := randomString(32)
-		p.refresh[rt] = &refreshToken{scope: g.scope}
+		p.refresh[rt] = &refreshToken{scope: g.scope, account: g.account}
 		resp["refresh_token"] = rt
 	default:
 		resp["refresh_token"] = g.refreshToken
