@@ -60,6 +60,7 @@ func (g *DeviceCode) Token(ctx context.Context, _ *token.Set) (*token.Set, error
 		limit, expiry = da.ExpiresIn, true
 	}
 	g.show(da)
+	g.Log.Printf("Waiting for the login (for up to %s)...", limit)
 
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
@@ -145,10 +146,5 @@ func (g *DeviceCode) show(da *oidc.DeviceAuth) {
 		if err != nil {
 			g.Log.Printf("Could not start the browser (%v); visit the address above by hand.", err)
 		}
-	}
-	if da.ExpiresIn > 0 {
-		g.Log.Printf("Waiting for the login (the code expires in %s)...", da.ExpiresIn)
-	} else {
-		g.Log.Printf("Waiting for the login...")
 	}
 }
