@@ -34,7 +34,9 @@ const (
 var pluginBin string
 
 func TestMain(m *testing.M) {
-	if os.Getenv(envBrowserMode) != "" {
+	// Browser mode; a URL argument also means it, so that a plugin started
+	// without the test's environment never makes this binary run the tests.
+	if os.Getenv(envBrowserMode) != "" || len(os.Args) == 2 && strings.HasPrefix(os.Args[1], "http") {
 		os.Exit(browserMain(os.Args[1:]))
 	}
 	dir, err := os.MkdirTemp("", "kubelogin-it-")

@@ -109,8 +109,23 @@ func (d Disk) Save(key string, e Entry) error {
 	if err := d.ensureDir(); err != nil {
 		return err
 	}
+	d.removeStaleTemps()
 	return writeAtomic(d.path(key, ".json"), b)
 }
+
+// removeStaleTemps removes temporary files that a writer killed mid-write left
+// behind (the rename never happened, so nothing refers to them).
+func (d Disk) removeStaleTemps() {
+	tmps, _ := filepath.Glob(filepath.Join(d.Dir, ".tmp-*"))
+	for _, t := range tmps {
+		if fi, err := os.Lstat(t); err == nil && time.Since(fi.ModTime()) > staleTempAge {
+			os.Remove(t)
+		}
+	}
+}
+
+// staleTempAge: a writer holds its temporary file for milliseconds.
+const staleTempAge = time.Minute
 
 // Delete removes the entry and its lock and failure files; a missing entry is no error.
 func (d Disk) Delete(key string) error {
