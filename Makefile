@@ -9,6 +9,8 @@ LDFLAGS   := -s -w -X github.com/kubelogin/kubelogin/internal/cli.version=$(VERS
              -X github.com/kubelogin/kubelogin/internal/cli.commit=$(COMMIT) \
              -X github.com/kubelogin/kubelogin/internal/cli.date=$(DATE)
 PREFIX    ?= $(shell $(GO) env GOPATH)
+TOOLS     ?= $(or $(KUBELOGIN_TEST_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/kubelogin-test)
+GORELEASER ?= $(TOOLS)/bin/goreleaser
 
 .PHONY: help build install test integration-test acceptance-test bench lint generate demo release-snapshot
 
@@ -49,5 +51,9 @@ generate: ## Regenerate internal/di/wire_gen.go.
 demo: ## Build the plugin and log in against the bundled demo provider; prints the ExecCredential.
 	./hack/demo.sh
 
-release-snapshot: ## Build release archives locally with goreleaser (no publish).
-	goreleaser release --snapshot --clean --skip=publish
+$(GORELEASER):
+	GOBIN=$(TOOLS)/bin $(GO) install github.com/goreleaser/goreleaser/v2@v2.15.1
+
+release-snapshot: $(GORELEASER) ## Build release archives locally with goreleaser (no publish) and check the krew manifest against them.
+	$(GORELEASER) release --snapshot --clean --skip=publish
+	$(GO) run ./hack/krewcheck -dist dist
