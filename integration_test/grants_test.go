@@ -278,14 +278,18 @@ func TestClientCredentialsFederatedToken(t *testing.T) {
 	}
 
 	envTok := saToken(audience, time.Now().Add(time.Hour))
-	mustCredential(t, e.runWith(runOpts{env: []string{"CI_JOB_JWT_V2=" + envTok}},
-		e.args("--grant-type=client-credentials", "--oidc-use-access-token", "--oidc-client-assertion-env=CI_JOB_JWT_V2", "--token-cache-storage=none")...))
+	r := e.runWith(runOpts{env: []string{"CI_JOB_JWT_V2=" + envTok}},
+		e.args("--grant-type=client-credentials", "--oidc-use-access-token", "--oidc-client-assertion-env=CI_JOB_JWT_V2", "--token-cache-storage=none", "-v3")...)
+	c := mustCredential(t, r)
 	if form, _ := e.provider.LastTokenRequest(); form.Get("client_assertion") != envTok {
 		t.Error("the token of the environment variable was not sent")
 	}
+	if strings.Contains(r.stderr, envTok) || strings.Contains(r.stderr, c.Status.Token) || !strings.Contains(r.stderr, "client_assertion=[redacted]") {
+		t.Errorf("-v3 shows the assertion or the token, or no redacted request:\n%s", r.stderr)
+	}
 
 	os.WriteFile(file, []byte(saToken("api://someone-else", time.Now().Add(time.Hour))), 0o600)
-	r := e.run(append(args, "--force-refresh")...)
+	r = e.run(append(args, "--force-refresh")...)
 	mustFail(t, r, "error: log in with client credentials: the provider answered 401 invalid_client: client assertion rejected")
 	oneLine(t, r)
 

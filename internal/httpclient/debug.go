@@ -29,6 +29,7 @@ var sensitiveFields = map[string]bool{
 	"client_secret": true, "code": true, "code_verifier": true, "password": true,
 	"client_assertion": true, "assertion": true, "device_code": true,
 	"subject_token": true, "actor_token": true, "user_code": true,
+	"verification_uri_complete": true, // it holds the user code
 }
 
 // sensitiveHeaders are shown by name only.
