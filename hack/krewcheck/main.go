@@ -31,8 +31,10 @@ type manifest struct {
 	} `json:"metadata"`
 	Spec struct {
 		Version          string `json:"version"`
+		Homepage         string `json:"homepage"`
 		ShortDescription string `json:"shortDescription"`
 		Description      string `json:"description"`
+		Caveats          string `json:"caveats"`
 		Platforms        []struct {
 			Selector struct {
 				MatchLabels map[string]string `json:"matchLabels"`
@@ -157,4 +159,3 @@ func zipHas(archive []byte, name string) error {
 	}
 	return fmt.Errorf("the archive has no %s at its root", name)
 }
-
