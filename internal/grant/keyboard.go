@@ -97,6 +97,7 @@ func (g *AuthCodeKeyboard) readError(ctx context.Context, err error) error {
 	case ctx.Err() != nil:
 		return fmt.Errorf("login interrupted: %w", ctx.Err())
 	case errors.Is(err, io.EOF):
+		g.Log.Printf("") // end the prompt's line
 		return errors.New("stdin was closed before a code was entered")
 	}
 	return fmt.Errorf("read the code from the terminal: %w", err)

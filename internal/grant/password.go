@@ -51,7 +51,7 @@ func (g *Password) Token(ctx context.Context, _ *token.Set) (*token.Set, error) 
 	if username == "" {
 		line, err := g.Terminal.ReadLine(ctx, "Username: ")
 		if err != nil {
-			return nil, promptError(err)
+			return nil, g.promptError(err)
 		}
 		if username = line; username == "" {
 			return nil, errors.New("no username entered (or give --username)")
@@ -69,7 +69,7 @@ func (g *Password) Token(ctx context.Context, _ *token.Set) (*token.Set, error) 
 		if password == "" {
 			p, err := g.Terminal.ReadPassword(ctx, fmt.Sprintf("Password for %s: ", username))
 			if err != nil {
-				return nil, promptError(err)
+				return nil, g.promptError(err)
 			}
 			password, prompted = token.Secret(p), true
 		}
@@ -80,7 +80,7 @@ func (g *Password) Token(ctx context.Context, _ *token.Set) (*token.Set, error) 
 			return set, nil
 		case errors.Is(err, oidc.ErrNoIDToken):
 			return nil, errors.New("the provider's password-grant answer has no ID token (add --oidc-use-access-token if the API server accepts its access tokens)")
-		case errors.As(err, &te) && te.Code == "invalid_grant":
+		case errors.As(err, &te) && (te.Code == "invalid_grant" || te.Code == "access_denied"): // Dex says access_denied
 			if prompted && attempt < maxPasswordPrompts {
 				g.Log.Printf("The provider refused the username or password (%s); try again.", describe(te))
 				password = ""
@@ -108,8 +108,9 @@ func (g *Password) runPasswordCommand(ctx context.Context) (token.Secret, error)
 	return token.Secret(out), nil
 }
 
-func promptError(err error) error {
+func (g *Password) promptError(err error) error {
 	if errors.Is(err, io.EOF) {
+		g.Log.Printf("") // end the prompt's line
 		return fmt.Errorf("stdin was closed before the answer was typed (or %s)", howToGivePassword)
 	}
 	if errors.Is(err, context.Canceled) {
