@@ -29,6 +29,7 @@ type getTokenOptions struct {
 	UseAccessToken         bool
 	RequestHeaders         map[string]string
 	AuthRequestExtraParams map[string]string
+	LoginHint              string
 	PKCEMethod             string
 	UsePKCE                bool
 	ForceRefresh           bool
@@ -75,6 +76,7 @@ func (o *getTokenOptions) addFlags(f *pflag.FlagSet) {
 	f.BoolVar(&o.UseAccessToken, "oidc-use-access-token", false, "give kubectl the access token instead of the ID token")
 	f.StringToStringVar(&o.RequestHeaders, "oidc-request-header", nil, "extra header KEY=VALUE on every request to the provider (repeatable)")
 	f.StringToStringVar(&o.AuthRequestExtraParams, "oidc-auth-request-extra-params", nil, "extra parameter KEY=VALUE in the authorization request (repeatable)")
+	f.StringVar(&o.LoginHint, "oidc-login-hint", "", "account to log in as, sent as login_hint; each account has its own cached login")
 	f.StringVar(&o.PKCEMethod, "oidc-pkce-method", oidc.PKCEAuto, "PKCE method: auto (S256 when the provider lists it), no or S256")
 	f.BoolVar(&o.UsePKCE, "oidc-use-pkce", false, "same as --oidc-pkce-method=S256 (deprecated)")
 	f.BoolVar(&o.ForceRefresh, "force-refresh", false, "refresh the token even if the cached one is still valid")
@@ -187,6 +189,10 @@ func (o *getTokenOptions) input(flags *pflag.FlagSet, getenv func(string) string
 	if cacheDir == "" {
 		cacheDir = usecase.DefaultCacheDir(getenv)
 	}
+	extraParams, err := o.extraParams()
+	if err != nil {
+		return in, err
+	}
 	in = usecase.GetTokenInput{
 		Provider: usecase.Provider{
 			IssuerURL:      o.IssuerURL,
@@ -194,7 +200,7 @@ func (o *getTokenOptions) input(flags *pflag.FlagSet, getenv func(string) string
 			ClientSecret:   token.Secret(o.ClientSecret),
 			ExtraScopes:    o.ExtraScopes,
 			PKCEMethod:     pkceMethod,
-			ExtraParams:    o.AuthRequestExtraParams,
+			ExtraParams:    extraParams,
 			UseAccessToken: o.UseAccessToken,
 			HTTP: httpclient.Options{
 				CAFiles:               o.CertificateAuthority,

@@ -23,16 +23,18 @@ var (
 	date    = "unknown"
 )
 
-// Cmd is the whole command line.
+// Cmd is the whole command line: the OS boundary and one use-case per
+// command (internal/di fills every field).
 type Cmd struct {
-	OS       system.OS
-	Log      *logger.Logger
-	GetToken *usecase.GetToken
-}
-
-// New returns the command line.
-func New(sys system.OS, log *logger.Logger, getToken *usecase.GetToken) *Cmd {
-	return &Cmd{OS: sys, Log: log, GetToken: getToken}
+	OS         system.OS
+	Log        *logger.Logger
+	GetToken   *usecase.GetToken
+	Setup      *usecase.Setup
+	Clean      *usecase.Clean
+	Logout     *usecase.Logout
+	Status     *usecase.Status
+	Standalone *usecase.Standalone
+	Convert    *usecase.Convert
 }
 
 // Run executes args (without the program name) and returns the exit code.
@@ -61,14 +63,15 @@ func (c *Cmd) root() *cobra.Command {
 kubectl runs "kubelogin get-token" before API calls. It answers from its token
 cache, refreshes an expired token silently, and logs you in through the browser
 only when it has to. It is a drop-in replacement for int128/kubelogin
-("kubectl oidc-login"): the same kubeconfigs work unchanged.`,
+("kubectl oidc-login"): the same kubeconfigs work unchanged.
+
+Run "kubelogin setup" to set it up. Run with no command, kubelogin logs in for
+a kubeconfig user with the legacy "auth-provider: oidc" and writes the tokens
+into the kubeconfig (the standalone mode; see --kubeconfig, --context, --user).`,
 		Version:       fmt.Sprintf("%s (commit %s, built %s, %s, %s/%s)", version, commit, date, runtime.Version(), runtime.GOOS, runtime.GOARCH),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return errors.New(`the standalone mode (kubelogin with no command) is not available in this version; use "kubelogin get-token" in your kubeconfig (see kubelogin --help)`)
-		},
 		PersistentPreRun: func(*cobra.Command, []string) {
 			c.Log.SetLevel(verbosity)
 		},
@@ -76,7 +79,8 @@ only when it has to. It is a drop-in replacement for int128/kubelogin
 	root.SetOut(c.OS.Stdout) // help and version; get-token writes only its ExecCredential there
 	root.SetErr(c.OS.Stderr)
 	root.PersistentFlags().IntVarP(&verbosity, "v", "v", 0, "log level: 1 = flow, 2 = HTTP headers, 3 = HTTP bodies (secrets are always redacted)")
-	root.AddCommand(c.getTokenCmd(), c.versionCmd())
+	c.addStandalone(root)
+	root.AddCommand(c.getTokenCmd(), c.setupCmd(), c.cleanCmd(), c.logoutCmd(), c.statusCmd(), c.convertCmd(), c.versionCmd())
 	return root
 }
 

@@ -13,7 +13,13 @@ import (
 var set = wire.NewSet(
 	newLogger,
 	usecase.NewGetToken,
-	cli.New,
+	usecase.NewSetup,
+	usecase.NewClean,
+	usecase.NewLogout,
+	usecase.NewStatus,
+	usecase.NewStandalone,
+	usecase.NewConvert,
+	wire.Struct(new(cli.Cmd), "*"),
 )
 
 // NewCmd returns the command line wired to the real operating system.

@@ -20,7 +20,23 @@ func NewCmd() *cli.Cmd {
 	os := system.Real()
 	logger := newLogger(os)
 	getToken := usecase.NewGetToken(os, logger)
-	cmd := cli.New(os, logger, getToken)
+	setup := usecase.NewSetup(getToken)
+	clean := usecase.NewClean(os, logger)
+	logout := usecase.NewLogout(getToken)
+	status := usecase.NewStatus(os, logger)
+	standalone := usecase.NewStandalone(getToken)
+	convert := usecase.NewConvert(os, logger)
+	cmd := &cli.Cmd{
+		OS:         os,
+		Log:        logger,
+		GetToken:   getToken,
+		Setup:      setup,
+		Clean:      clean,
+		Logout:     logout,
+		Status:     status,
+		Standalone: standalone,
+		Convert:    convert,
+	}
 	return cmd
 }
 
@@ -29,12 +45,28 @@ func NewCmd() *cli.Cmd {
 func NewCmdForTest(sys system.OS) *cli.Cmd {
 	logger := newLogger(sys)
 	getToken := usecase.NewGetToken(sys, logger)
-	cmd := cli.New(sys, logger, getToken)
+	setup := usecase.NewSetup(getToken)
+	clean := usecase.NewClean(sys, logger)
+	logout := usecase.NewLogout(getToken)
+	status := usecase.NewStatus(sys, logger)
+	standalone := usecase.NewStandalone(getToken)
+	convert := usecase.NewConvert(sys, logger)
+	cmd := &cli.Cmd{
+		OS:         sys,
+		Log:        logger,
+		GetToken:   getToken,
+		Setup:      setup,
+		Clean:      clean,
+		Logout:     logout,
+		Status:     status,
+		Standalone: standalone,
+		Convert:    convert,
+	}
 	return cmd
 }
 
 // wire.go:
 
 var set = wire.NewSet(
-	newLogger, usecase.NewGetToken, cli.New,
+	newLogger, usecase.NewGetToken, usecase.NewSetup, usecase.NewClean, usecase.NewLogout, usecase.NewStatus, usecase.NewStandalone, usecase.NewConvert, wire.Struct(new(cli.Cmd), "*"),
 )
