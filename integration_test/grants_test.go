@@ -243,10 +243,18 @@ func TestClientCredentialsPrivateKeyJWT(t *testing.T) {
 	}
 
 	ecFile, _ := keyFiles(t, ecKey, false)
-	mustCredential(t, e.run(cc(ecFile, "")...))
+	r := e.run(append(cc(ecFile, ""), "--oidc-client-assertion-kid=ec-2026", "-v1")...)
+	mustCredential(t, r)
+	form, _ := e.provider.LastTokenRequest()
+	if tok, err := jwt.ParseSigned(form.Get("client_assertion"), []jose.SignatureAlgorithm{jose.ES256}); err != nil || tok.Headers[0].KeyID != "ec-2026" {
+		t.Errorf("the assertion does not carry the kid given: %v", err)
+	}
+	if !strings.Contains(r.stderr, "client assertion: ES256, kid ec-2026") {
+		t.Errorf("-v1 does not show the assertion's algorithm and kid:\n%s", r.stderr)
+	}
 
 	unknownFile, _ := keyFiles(t, unknown, false)
-	r := e.run(cc(unknownFile, "")...)
+	r = e.run(cc(unknownFile, "")...)
 	mustFail(t, r, "error: log in with client credentials: the provider answered 401 invalid_client: client assertion signature does not verify")
 	oneLine(t, r)
 }

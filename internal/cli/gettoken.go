@@ -58,6 +58,7 @@ type getTokenOptions struct {
 
 	ClientAssertionKey  string
 	ClientAssertionCert string
+	ClientAssertionKID  string
 	ClientAssertionFile string
 	ClientAssertionEnv  string
 
@@ -105,6 +106,7 @@ func (o *getTokenOptions) addFlags(f *pflag.FlagSet) {
 
 	f.StringVar(&o.ClientAssertionKey, "oidc-client-assertion-key", "", "PEM private key (RSA or EC) to sign client assertions with (private_key_jwt), for --grant-type=client-credentials")
 	f.StringVar(&o.ClientAssertionCert, "oidc-client-assertion-cert", "", "PEM certificate chain of --oidc-client-assertion-key, sent as x5c")
+	f.StringVar(&o.ClientAssertionKID, "oidc-client-assertion-kid", "", "kid of --oidc-client-assertion-key as registered at the provider (default: the certificate's SHA-256 thumbprint, else the key's JWK thumbprint)")
 	f.StringVar(&o.ClientAssertionFile, "oidc-client-assertion-file", "", "file holding a federated token (JWT) to authenticate the client with, read at every login (e.g. a projected service account token), for --grant-type=client-credentials")
 	f.StringVar(&o.ClientAssertionEnv, "oidc-client-assertion-env", "", "name of an environment variable holding a federated token (JWT) to authenticate the client with, for --grant-type=client-credentials")
 
@@ -229,6 +231,7 @@ func (o *getTokenOptions) input(flags *pflag.FlagSet, getenv func(string) string
 			PasswordCommand:            o.PasswordCommand,
 			ClientAssertionKey:         o.ClientAssertionKey,
 			ClientAssertionCert:        o.ClientAssertionCert,
+			ClientAssertionKID:         o.ClientAssertionKID,
 			ClientAssertionFile:        o.ClientAssertionFile,
 			ClientAssertionEnv:         o.ClientAssertionEnv,
 		},
@@ -256,6 +259,8 @@ func (o *getTokenOptions) checkClientAuth() error {
 		return fmt.Errorf("give only one of %s", strings.Join(given, ", "))
 	case o.ClientAssertionCert != "" && o.ClientAssertionKey == "":
 		return errors.New("--oidc-client-assertion-cert needs --oidc-client-assertion-key (the certificate's private key)")
+	case o.ClientAssertionKID != "" && o.ClientAssertionKey == "":
+		return errors.New("--oidc-client-assertion-kid needs --oidc-client-assertion-key")
 	case len(given) == 1 && o.GrantType != usecase.GrantClientCredentials:
 		return fmt.Errorf("%s is for --grant-type=client-credentials", given[0])
 	case len(given) == 1 && o.ClientSecret != "":

@@ -23,6 +23,7 @@ func TestGrantFlags(t *testing.T) {
 		{"two assertions", append(cc, "--oidc-client-assertion-file=f", "--oidc-client-assertion-env=E"), "give only one of --oidc-client-assertion-file, --oidc-client-assertion-env"},
 		{"secret and assertion", append(cc, "--oidc-client-secret=s", "--oidc-client-assertion-env=E"), "give either --oidc-client-secret or --oidc-client-assertion-env, not both"},
 		{"certificate without key", append(cc, "--oidc-client-secret=s", "--oidc-client-assertion-cert=c.pem"), "--oidc-client-assertion-cert needs --oidc-client-assertion-key"},
+		{"kid without key", append(cc, "--oidc-client-secret=s", "--oidc-client-assertion-kid=k1"), "--oidc-client-assertion-kid needs --oidc-client-assertion-key"},
 		{"assertion with another grant", append(base, "--oidc-client-assertion-file=f"), "--oidc-client-assertion-file is for --grant-type=client-credentials"},
 		{"password command", append(base, "--grant-type=password", "--username=u", "--password-command=pass show k8s"), ""},
 		{"device code", append(base, "--grant-type=device-code"), ""},

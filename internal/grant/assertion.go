@@ -1,6 +1,7 @@
 package grant
 
 import (
+	"cmp"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -41,10 +42,11 @@ type KeyAssertion struct {
 
 // LoadKeyAssertion reads a PEM private key (RSA or EC; PKCS#8, PKCS#1 or
 // SEC 1) and, when certFile is not "", its PEM certificate chain, leaf first.
-// The kid is the certificate's SHA-256 thumbprint when there is one (also
-// sent as x5t#S256, with x5t and the chain as x5c), else the key's JWK
-// thumbprint (RFC 7638).
-func LoadKeyAssertion(keyFile, certFile, clientID string, now func() time.Time) (*KeyAssertion, error) {
+// The kid is kid when not "", else the certificate's SHA-256 thumbprint when
+// there is one (also sent as x5t#S256, with x5t and the chain as x5c), else
+// the key's JWK thumbprint (RFC 7638). Providers pick the registered key by
+// it: it must be the kid the key was registered with, if any.
+func LoadKeyAssertion(keyFile, certFile, kid, clientID string, now func() time.Time) (*KeyAssertion, error) {
 	b, err := os.ReadFile(keyFile)
 	if err != nil {
 		return nil, fmt.Errorf("read --oidc-client-assertion-key: %w", err)
@@ -74,7 +76,7 @@ func LoadKeyAssertion(keyFile, certFile, clientID string, now func() time.Time) 
 		if err != nil {
 			return nil, fmt.Errorf("--oidc-client-assertion-key %s: %w", keyFile, err)
 		}
-		k.headers["kid"] = base64.RawURLEncoding.EncodeToString(tp)
+		k.headers["kid"] = cmp.Or(kid, base64.RawURLEncoding.EncodeToString(tp))
 		return k, nil
 	}
 	chain, err := readCertChain(certFile)
@@ -90,12 +92,18 @@ func LoadKeyAssertion(keyFile, certFile, clientID string, now func() time.Time) 
 	for i, c := range chain {
 		x5c[i] = base64.StdEncoding.EncodeToString(c.Raw)
 	}
-	k.headers["kid"] = base64.RawURLEncoding.EncodeToString(s256[:])
+	k.headers["kid"] = cmp.Or(kid, base64.RawURLEncoding.EncodeToString(s256[:]))
 	k.headers["x5t#S256"] = base64.RawURLEncoding.EncodeToString(s256[:])
 	k.headers["x5t"] = base64.RawURLEncoding.EncodeToString(s1[:])
 	k.headers["x5c"] = x5c
 	return k, nil
 }
+
+// KeyID returns the kid sent in the assertions' header.
+func (k *KeyAssertion) KeyID() string { return k.headers["kid"].(string) }
+
+// Algorithm returns the signature algorithm of the assertions.
+func (k *KeyAssertion) Algorithm() string { return string(k.alg) }
 
 // Assertion returns a signed assertion for audience; it implements oidc.Assertion.
 func (k *KeyAssertion) Assertion(audience string) (string, error) {

@@ -88,6 +88,7 @@ func TestKeyAssertion(t *testing.T) {
 	tests := []struct {
 		name     string
 		key      *pem.Block
+		kid      string
 		certs    []*x509.Certificate
 		pub      crypto.PublicKey
 		wantAlg  string
@@ -99,6 +100,7 @@ func TestKeyAssertion(t *testing.T) {
 		{name: "RSA PKCS#8", key: pkcs8(rsaKey), pub: rsaKey.Public(), wantAlg: "RS256", wantKid: jwkThumb(rsaKey.Public())},
 		{name: "EC SEC 1 with parameters block", key: &pem.Block{Type: "EC PRIVATE KEY", Bytes: ecDER}, pub: ecKey.Public(), wantAlg: "ES256", wantKid: jwkThumb(ecKey.Public())},
 		{name: "EC P-384", key: pkcs8(ec384), pub: ec384.Public(), wantAlg: "ES384", wantKid: jwkThumb(ec384.Public())},
+		{name: "kid given", key: pkcs8(ecKey), kid: "registered-kid", pub: ecKey.Public(), wantAlg: "ES256", wantKid: "registered-kid"},
 		{name: "RSA with chain", key: pkcs8(rsaKey), certs: []*x509.Certificate{leaf, issuer}, pub: rsaKey.Public(), wantAlg: "RS256",
 			wantKid: base64.RawURLEncoding.EncodeToString(certThumb[:]), wantX5C: 2, wantX5TS: base64.RawURLEncoding.EncodeToString(certThumb[:])},
 	}
@@ -113,7 +115,7 @@ func TestKeyAssertion(t *testing.T) {
 				}
 				certFile = writePEM(t, "chain.pem", blocks...)
 			}
-			k, err := LoadKeyAssertion(keyFile, certFile, "my-client", func() time.Time { return testNow })
+			k, err := LoadKeyAssertion(keyFile, certFile, tt.kid, "my-client", func() time.Time { return testNow })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -185,7 +187,7 @@ func TestKeyAssertionErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := LoadKeyAssertion(tt.key, tt.cert, "c", time.Now)
+			_, err := LoadKeyAssertion(tt.key, tt.cert, "", "c", time.Now)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want %q", err, tt.want)
 			}

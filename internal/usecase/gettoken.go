@@ -73,6 +73,7 @@ type Login struct {
 	// token in a file or an environment variable. None: the client secret.
 	ClientAssertionKey  string
 	ClientAssertionCert string
+	ClientAssertionKID  string
 	ClientAssertionFile string
 	ClientAssertionEnv  string
 }
@@ -243,10 +244,11 @@ func (u *GetToken) login(in GetTokenInput, info execcred.Input, client *oidc.Cli
 		}
 		switch {
 		case in.Login.ClientAssertionKey != "":
-			k, err := grant.LoadKeyAssertion(in.Login.ClientAssertionKey, in.Login.ClientAssertionCert, in.Provider.ClientID, u.OS.Now)
+			k, err := grant.LoadKeyAssertion(in.Login.ClientAssertionKey, in.Login.ClientAssertionCert, in.Login.ClientAssertionKID, in.Provider.ClientID, u.OS.Now)
 			if err != nil {
 				return nil, err
 			}
+			u.Log.Debugf(1, "client assertion: %s, kid %s", k.Algorithm(), k.KeyID())
 			g.Assertion = k.Assertion
 		case in.Login.ClientAssertionFile != "":
 			g.Assertion = grant.FileAssertion(in.Login.ClientAssertionFile, u.OS.Now)
