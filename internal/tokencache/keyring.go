@@ -52,6 +52,9 @@ type Keyring struct {
 
 	secrets secrets // nil: the OS keyring
 	opened  *opened
+	// seen is the header the last Load read: Save compares with it instead
+	// of reading the keyring again (Source saves under the lock it loaded under).
+	seen *opened
 }
 
 // secrets is the part of go-keyring the store uses.
@@ -138,6 +141,9 @@ func (k *Keyring) Load(key string) (*Entry, time.Time, error) {
 		return nil, time.Time{}, ErrNotFound
 	}
 	h, err := k.header(key)
+	if err == nil || errors.Is(err, keyring.ErrNotFound) {
+		k.seen = &opened{key: key, header: h, err: err}
+	}
 	if errors.Is(err, keyring.ErrNotFound) {
 		return nil, time.Time{}, ErrNotFound
 	}
@@ -198,7 +204,13 @@ func (k *Keyring) Save(key string, e Entry) error {
 	}
 	hdr := keyringHeader{V: keyringHeaderVersion, SavedAt: time.Now().UTC(), SHA256: sum(b)}
 	oldChunks := 0
-	old, err := k.get(key)
+	var old string
+	if s := k.seen; s != nil && s.key == key {
+		old, err = s.header, s.err
+	} else {
+		old, err = k.get(key)
+	}
+	k.seen = nil
 	switch {
 	case err == nil:
 		var o keyringHeader

@@ -21,6 +21,7 @@ type fakeSecrets struct {
 	items  map[string]string
 	limit  int
 	sets   int
+	gets   int
 	broken error
 }
 
@@ -34,6 +35,7 @@ func (f *fakeSecrets) Get(service, user string) (string, error) {
 	if f.broken != nil {
 		return "", f.broken
 	}
+	f.gets++
 	v, ok := f.items[service+"/"+user]
 	if !ok {
 		return "", keyring.ErrNotFound
@@ -231,5 +233,26 @@ func assertMode(t *testing.T, path string, want os.FileMode) {
 	}
 	if got := fi.Mode().Perm(); got != want {
 		t.Errorf("%s has mode %o, want %o", path, got, want)
+	}
+}
+
+// Source loads under the lock, then saves: the save compares with what the
+// load read instead of asking the keyring again.
+func TestKeyringFakeSaveAfterLoadReadsNothing(t *testing.T) {
+	s := newFakeSecrets(0)
+	k := &Keyring{Dir: t.TempDir(), secrets: s}
+	k.Save(key, bigEntry(10))
+	if _, _, err := k.Load(key); err != nil {
+		t.Fatal(err)
+	}
+	gets := s.gets
+	if err := k.Save(key, bigEntry(20)); err != nil {
+		t.Fatal(err)
+	}
+	if s.gets != gets {
+		t.Errorf("Save after Load made %d reads", s.gets-gets)
+	}
+	if e, _, _ := k.Load(key); e.IDToken != bigEntry(20).IDToken {
+		t.Error("the new entry was not saved")
 	}
 }
