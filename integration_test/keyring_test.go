@@ -93,6 +93,41 @@ func TestKeyringUnavailableFailsClearly(t *testing.T) {
 	if files := dirFiles(t, s.cacheDir); len(files) != 0 {
 		t.Errorf("files written: %v", files)
 	}
+
+	// A keyring login that cannot be read is reported, and kept for later.
+	marker := filepath.Join(s.cacheDir, strings.Repeat("cd", 32)+".keyring")
+	writeText(t, marker, "")
+	r = mustRun(t, s.kubelogin(append([]string{"status"}, s.cacheFlags()...)...))
+	if !strings.Contains(r.stdout, "(unreadable: read the OS keyring") {
+		t.Errorf("status:\n%s", r.stdout)
+	}
+	mustFail(t, s.kubelogin(append([]string{"clean"}, s.cacheFlags()...)...), "read the OS keyring")
+	if _, err := os.Stat(marker); err != nil {
+		t.Error("clean removed the marker of a keyring entry it could not remove")
+	}
+}
+
+func TestKeyringLogout(t *testing.T) {
+	requireKeyring(t)
+	s := newShell(t, oidcfake.Config{})
+	flags := s.loginFlags("--token-cache-storage=keyring")
+	mustCredential(t, s.kubelogin(append([]string{"get-token"}, flags...)...))
+	markers, _ := filepath.Glob(filepath.Join(s.cacheDir, "*.keyring"))
+	if len(markers) != 1 {
+		t.Fatalf("markers %v", markers)
+	}
+	key := strings.TrimSuffix(filepath.Base(markers[0]), ".keyring")
+	t.Cleanup(func() { keyring.Delete("kubelogin", key) })
+	r := mustRun(t, s.kubelogin(append([]string{"logout"}, flags...)...))
+	if !strings.Contains(r.stdout, "Revoked the refresh token") || !strings.Contains(r.stdout, "keyring, key "+key[:12]) {
+		t.Errorf("logout says:\n%s", r.stdout)
+	}
+	if _, err := keyring.Get("kubelogin", key); !errors.Is(err, keyring.ErrNotFound) {
+		t.Errorf("the keyring item is still there: %v", err)
+	}
+	if s.provider.Count("revoke") != 1 {
+		t.Errorf("revocations = %d", s.provider.Count("revoke"))
+	}
 }
 
 func dirFiles(t *testing.T, dir string) []string {
