@@ -17,7 +17,8 @@ func (c *Cmd) convertCmd() *cobra.Command {
 		Use:   "convert-kubeconfig [--context=NAME] [--dry-run]",
 		Short: "Move kubeconfig users from the legacy oidc auth-provider to kubelogin's exec plugin",
 		Long: `convert-kubeconfig rewrites kubeconfig users that use the legacy
-"auth-provider: oidc" (which kubectl 1.26 and later no longer run) to run
+"auth-provider: oidc" (legacy: kubectl only refreshes its tokens and cannot
+log in) to run
 "kubectl oidc-login get-token" with the same issuer, client, client secret, CA
 and scopes, and apiVersion client.authentication.k8s.io/v1 with
 interactiveMode IfAvailable. Users that already run kubelogin get obsolete

@@ -32,6 +32,17 @@ type KeyInput struct {
 	// the key holds their SHA-256, so moving a CA file does not force a login.
 	CACerts  [][]byte
 	Username string
+
+	// Members added after version 1 of the encoding appear only when set, so
+	// that the keys of every setting that existed before stay the same.
+
+	// ClientCredentials marks tokens of the client itself (the
+	// client-credentials grant), which must not answer for a user's login.
+	ClientCredentials bool
+	// ClientAssertion names where a client assertion comes from
+	// ("key:PATH", "file:PATH", "env:NAME"): two workloads sharing a client ID
+	// but not an identity get two entries.
+	ClientAssertion string
 }
 
 // Key returns the hex SHA-256 of the canonical encoding.
@@ -61,6 +72,12 @@ func (in KeyInput) Canonical() []byte {
 		"extra_params":     nonNil(in.ExtraParams),
 		"ca_sha256":        sortedSet(cas),
 		"username":         in.Username,
+	}
+	if in.ClientCredentials {
+		m["grant"] = "client-credentials"
+	}
+	if in.ClientAssertion != "" {
+		m["client_assertion"] = in.ClientAssertion
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

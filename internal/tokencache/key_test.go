@@ -54,6 +54,9 @@ func TestKeyChangesWithEachSetting(t *testing.T) {
 		{IssuerURL: "https://i", ClientID: "c", ExtraParams: map[string]string{"a": "b"}},
 		{IssuerURL: "https://i", ClientID: "c", CACerts: [][]byte{[]byte("x")}},
 		{IssuerURL: "https://i", ClientID: "c", Username: "u"},
+		{IssuerURL: "https://i", ClientID: "c", ClientCredentials: true},
+		{IssuerURL: "https://i", ClientID: "c", ClientCredentials: true, ClientAssertion: "file:/var/run/token"},
+		{IssuerURL: "https://i", ClientID: "c", ClientCredentials: true, ClientAssertion: "env:CI_TOKEN"},
 	}
 	seen := map[string]int{base.Key(): -1}
 	for i, v := range variants {

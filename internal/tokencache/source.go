@@ -7,8 +7,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/gofrs/flock"
-
 	"github.com/kubelogin/kubelogin/internal/logger"
 	"github.com/kubelogin/kubelogin/internal/token"
 )
@@ -111,36 +109,15 @@ func (s *Source) load() (*token.Set, time.Time) {
 	return nil, time.Time{}
 }
 
-// lock takes the per-key lock file, waiting at most LockWait; Ctrl-C (ctx) ends
-// the wait. The lock is a separate file from the entry because the entry is
-// replaced by rename, and a lock on a replaced file locks nothing.
+// lock takes the per-key lock (see Disk.Lock), waiting at most LockWait.
 func (s *Source) lock(ctx context.Context) (func(), error) {
-	if err := s.Locks.ensureDir(); err != nil {
-		if s.NoStore {
-			return func() {}, nil
-		}
-		return nil, err
-	}
-	path := s.Locks.path(s.Key, ".lock")
-	fl := flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDWR), flock.SetPermissions(0o600))
-	ok, err := fl.TryLock()
-	if err != nil {
-		return nil, fmt.Errorf("lock token cache %s: %w", path, err)
-	}
-	if !ok {
+	unlock, err := s.Locks.Lock(ctx, s.Key, s.LockWait, func(path string) {
 		s.Log.Printf("Waiting for another kubelogin process to finish logging in (lock %s)...", path)
-		wctx, cancel := context.WithTimeout(ctx, s.LockWait)
-		defer cancel()
-		ok, err = fl.TryLockContext(wctx, 50*time.Millisecond)
-		if !ok || err != nil {
-			if ctx.Err() != nil {
-				return nil, fmt.Errorf("interrupted while waiting for another kubelogin process: %w", ctx.Err())
-			}
-			if wctx.Err() != nil {
-				return nil, fmt.Errorf("another kubelogin process has held the lock %s for over %s (if none is running, remove the file)", path, s.LockWait)
-			}
-			return nil, fmt.Errorf("lock token cache %s: %w", path, err)
+	})
+	if err != nil && s.NoStore {
+		if _, dirErr := os.Stat(s.Locks.Dir); dirErr != nil {
+			return func() {}, nil // no cache directory to lock in: each run logs in alone
 		}
 	}
-	return func() { fl.Unlock() }, nil
+	return unlock, err
 }

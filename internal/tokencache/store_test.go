@@ -171,7 +171,7 @@ func TestSourceLockWaitIsCancellable(t *testing.T) {
 	}
 	waiter.LockWait = 100 * time.Millisecond
 	_, err = waiter.lock(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "has held the lock") {
+	if err == nil || !strings.Contains(err.Error(), "is still logging in after") {
 		t.Errorf("bounded wait: err = %v", err)
 	}
 }

@@ -309,18 +309,33 @@ func (d *deferred) Token(ctx context.Context, stale *token.Set) (*token.Set, err
 
 func cacheKey(in GetTokenInput, caPEMs [][]byte) string {
 	return tokencache.KeyInput{
-		IssuerURL:      in.Provider.IssuerURL,
-		ClientID:       in.Provider.ClientID,
-		ClientSecret:   in.Provider.ClientSecret.Reveal(),
-		Scopes:         in.Provider.ExtraScopes,
-		RedirectURL:    in.Login.RedirectURL,
-		PKCEMethod:     in.Provider.PKCEMethod,
-		UseAccessToken: in.Provider.UseAccessToken,
-		RequestHeaders: in.Provider.HTTP.Headers,
-		ExtraParams:    in.Provider.ExtraParams,
-		CACerts:        caPEMs,
-		Username:       in.Login.Username,
+		IssuerURL:         in.Provider.IssuerURL,
+		ClientID:          in.Provider.ClientID,
+		ClientSecret:      in.Provider.ClientSecret.Reveal(),
+		Scopes:            in.Provider.ExtraScopes,
+		RedirectURL:       in.Login.RedirectURL,
+		PKCEMethod:        in.Provider.PKCEMethod,
+		UseAccessToken:    in.Provider.UseAccessToken,
+		RequestHeaders:    in.Provider.HTTP.Headers,
+		ExtraParams:       in.Provider.ExtraParams,
+		CACerts:           caPEMs,
+		Username:          in.Login.Username,
+		ClientCredentials: in.Login.GrantType == GrantClientCredentials,
+		ClientAssertion:   assertionSource(in.Login),
 	}.Key()
+}
+
+// assertionSource names where the client assertion comes from, for the cache key.
+func assertionSource(l Login) string {
+	switch {
+	case l.ClientAssertionKey != "":
+		return "key:" + l.ClientAssertionKey
+	case l.ClientAssertionFile != "":
+		return "file:" + l.ClientAssertionFile
+	case l.ClientAssertionEnv != "":
+		return "env:" + l.ClientAssertionEnv
+	}
+	return ""
 }
 
 // DefaultCacheDir is $KUBECACHEDIR/oidc-login, else ~/.kube/cache/oidc-login.

@@ -54,7 +54,7 @@ func (u *Logout) Run(ctx context.Context, in GetTokenInput) error {
 	}
 	// Hold the lock that get-token holds while it refreshes, so that a
 	// refresh cannot store a new refresh token behind this one's back.
-	unlock, err := tokencache.Disk{Dir: in.Cache.Dir}.Lock(ctx, key, 30*time.Second)
+	unlock, err := tokencache.Disk{Dir: in.Cache.Dir}.Lock(ctx, key, 30*time.Second, nil)
 	if err != nil {
 		return err
 	}

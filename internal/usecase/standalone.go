@@ -70,7 +70,7 @@ func (u *Standalone) Find(files []string, contextName, userName string) (*Standa
 // tokens into the kubeconfig. Messages go to stderr, as the incumbent's do.
 func (u *Standalone) Run(ctx context.Context, t *StandaloneTarget, in GetTokenInput) error {
 	log, now := u.GetToken.Log, u.GetToken.OS.Now()
-	log.Printf("Note: kubectl 1.26 and later no longer read auth-provider tokens; \"kubelogin convert-kubeconfig\" makes kubectl run kubelogin by itself.")
+	log.Printf("Note: kubectl only refreshes auth-provider tokens and cannot log in; \"kubelogin convert-kubeconfig\" makes kubectl run kubelogin by itself.")
 	log.Debugf(1, "using the oidc auth-provider of user %s in %s", t.User, t.Path)
 	stale := &token.Set{IDToken: t.AuthProvider.IDToken, RefreshToken: t.AuthProvider.RefreshToken}
 	if stale.IDToken != "" && !in.Cache.ForceRefresh && usableAt(stale, false, now) {
