@@ -101,6 +101,7 @@ func New(o Options, caPEMs [][]byte, log *logger.Logger) (*http.Client, error) {
 	if len(o.Headers) > 0 {
 		rt = &headerTransport{base: rt, headers: o.Headers}
 	}
+	rt = &retryTransport{base: rt}
 	return &http.Client{Transport: rt, Timeout: timeout}, nil
 }
 

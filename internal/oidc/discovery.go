@@ -95,6 +95,9 @@ func (c *Client) fetchJSON(ctx context.Context, u string) ([]byte, time.Duration
 	if err != nil {
 		return nil, 0, fmt.Errorf("GET %s: %w", u, describeHTTPError(err))
 	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		return nil, 0, fmt.Errorf("GET %s: the provider answered %s (it is rate limiting: try again in a minute)", u, resp.Status)
+	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, 0, fmt.Errorf("GET %s: the provider answered %s", u, resp.Status)
 	}

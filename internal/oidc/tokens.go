@@ -34,6 +34,9 @@ func (e *TokenError) Error() string {
 	if e.Description != "" {
 		msg += ": " + e.Description
 	}
+	if e.Status == http.StatusTooManyRequests {
+		msg += " (the provider is rate limiting: try again in a minute)"
+	}
 	return msg
 }
 

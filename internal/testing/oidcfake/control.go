@@ -24,6 +24,8 @@ type Faults struct {
 	NoIDTokenOnRefresh bool   // refresh responses without id_token
 	AuthError          string // authorization requests redirect back with error=AuthError
 	DeviceError        string // answer device_code token requests with 400 {"error": DeviceError}, e.g. access_denied or expired_token
+	RetryAfter         string // with Status: the Retry-After header sent along
+	Times              int    // when > 0, Status and HTMLBody answer only this many requests, then the provider behaves
 }
 
 // SetFaults replaces the faults; they apply to the requests that follow.
@@ -32,6 +34,7 @@ func (p *Provider) SetFaults(f Faults) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.faults = f
+	p.faultAnswers = 0
 	close(p.faultsChanged)
 	p.faultsChanged = make(chan struct{})
 }
@@ -67,8 +70,20 @@ func (p *Provider) waitFaults(r *http.Request) (Faults, bool) {
 // answerFault answers the request per the faults Status and HTMLBody, and
 // reports whether it did.
 func (p *Provider) answerFault(w http.ResponseWriter, f Faults) bool {
+	if f.Times > 0 && (f.Status != 0 || f.HTMLBody) {
+		p.mu.Lock()
+		p.faultAnswers++
+		spent := p.faultAnswers > f.Times
+		p.mu.Unlock()
+		if spent {
+			return false
+		}
+	}
 	switch {
 	case f.Status != 0:
+		if f.RetryAfter != "" {
+			w.Header().Set("Retry-After", f.RetryAfter)
+		}
 		writeError(w, f.Status, statusErrorCode(f.Status), fmt.Sprintf("injected fault: HTTP %d", f.Status))
 		return true
 	case f.HTMLBody:

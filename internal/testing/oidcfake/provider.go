@@ -88,6 +88,7 @@ type Provider struct {
 	isClosed        bool
 	faults          Faults
 	faultsChanged   chan struct{} // closed and replaced by every SetFaults
+	faultAnswers    int           // requests answered by Faults.Status or HTMLBody since SetFaults
 	counts          map[string]int
 	grants          map[string]int
 	lastAuth        url.Values
