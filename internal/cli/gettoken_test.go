@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/pflag"
 
+	"github.com/kubelogin/kubelogin/internal/logger"
+	"github.com/kubelogin/kubelogin/internal/system"
 	"github.com/kubelogin/kubelogin/internal/usecase"
 )
 
@@ -112,5 +115,35 @@ func TestGetTokenFlagErrors(t *testing.T) {
 				t.Errorf("err = %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestHelpGroupsEveryFlag(t *testing.T) {
+	var out strings.Builder
+	c := &Cmd{OS: system.OS{Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }}, Log: logger.New(nil)}
+	if code := c.Run(context.Background(), []string{"get-token", "--help"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, out.String())
+	}
+	help := out.String()
+	for _, section := range []string{"Provider flags:", "Login flags:", "Cache flags:", "TLS flags:", "Global Flags:"} {
+		if !strings.Contains(help, section) {
+			t.Errorf("help lacks %q", section)
+		}
+	}
+	if i := strings.Index(help, "Other flags:"); i >= 0 {
+		other := help[i:strings.Index(help, "Global Flags:")]
+		if strings.Count(strings.TrimSpace(other), "\n") != 1 || !strings.Contains(other, "--help") {
+			t.Errorf("get-token flags in no group:\n%s", other)
+		}
+	}
+	// Every drop-in flag is documented.
+	for _, name := range []string{"oidc-issuer-url", "oidc-client-id", "oidc-client-secret", "oidc-redirect-url", "oidc-extra-scope",
+		"oidc-use-access-token", "oidc-request-header", "oidc-auth-request-extra-params", "oidc-pkce-method", "force-refresh",
+		"token-cache-dir", "token-cache-storage", "certificate-authority", "certificate-authority-data", "insecure-skip-tls-verify",
+		"tls-renegotiation-once", "tls-renegotiation-freely", "grant-type", "listen-address", "skip-open-browser", "browser-command",
+		"authentication-timeout-sec", "local-server-cert", "local-server-key", "open-url-after-authentication", "username", "password"} {
+		if !strings.Contains(help, "--"+name+" ") {
+			t.Errorf("help lacks --%s", name)
+		}
 	}
 }

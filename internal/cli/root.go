@@ -81,6 +81,8 @@ into the kubeconfig (the standalone mode; see --kubeconfig, --context, --user).`
 	root.PersistentFlags().IntVarP(&verbosity, "v", "v", 0, "log level: 1 = flow, 2 = HTTP headers, 3 = HTTP bodies (secrets are always redacted)")
 	c.addStandalone(root)
 	root.AddCommand(c.getTokenCmd(), c.setupCmd(), c.cleanCmd(), c.logoutCmd(), c.statusCmd(), c.convertCmd(), c.versionCmd())
+	root.SetUsageFunc(groupedUsage)
+	completeValues(root)
 	return root
 }
 
