@@ -43,7 +43,11 @@ func (c *Cmd) Run(ctx context.Context, args []string) int {
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		var silent *exitError
-		if !errors.As(err, &silent) {
+		switch {
+		case errors.As(err, &silent):
+		case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+			fmt.Fprintf(c.OS.Stderr, "error: interrupted; nothing was saved (%s)\n", err)
+		default:
 			fmt.Fprintf(c.OS.Stderr, "error: %s\n", err)
 		}
 		return 1
