@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -131,25 +128,6 @@ func (c *Client) StartDeviceAuth(ctx context.Context, challenge string, extra ma
 		form.Set("code_challenge", challenge)
 		form.Set("code_challenge_method", PKCES256)
 	}
-	basic := c.authenticate(m, form)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.DeviceAuthorizationEndpoint, strings.NewReader(form.Encode()))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	if basic {
-		req.SetBasicAuth(url.QueryEscape(c.cfg.ClientID), url.QueryEscape(c.cfg.ClientSecret.Reveal()))
-	}
-	resp, err := c.cfg.HTTPClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("start the device login: %w", describeHTTPError(err))
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("start the device login: %w", describeHTTPError(err))
-	}
 	var r struct {
 		DeviceCode              string      `json:"device_code"`
 		UserCode                string      `json:"user_code"`
@@ -158,16 +136,9 @@ func (c *Client) StartDeviceAuth(ctx context.Context, challenge string, extra ma
 		VerificationURIComplete string      `json:"verification_uri_complete"`
 		ExpiresIn               json.Number `json:"expires_in"`
 		Interval                json.Number `json:"interval"`
-		Error                   string      `json:"error"`
-		ErrorDescription        string      `json:"error_description"`
 	}
-	jsonErr := json.Unmarshal(body, &r)
-	if resp.StatusCode < 200 || resp.StatusCode > 299 || r.Error != "" {
-		return nil, fmt.Errorf("start the device login: %w", &TokenError{Status: resp.StatusCode, Code: r.Error, Description: r.ErrorDescription})
-	}
-	if jsonErr != nil {
-		ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-		return nil, fmt.Errorf("start the device login: the provider's device authorization endpoint answered %s, not JSON", orUnknown(ct))
+	if err := c.postForm(ctx, m, m.DeviceAuthorizationEndpoint, form, &r); err != nil {
+		return nil, fmt.Errorf("start the device login: %w", err)
 	}
 	d := &DeviceAuth{
 		DeviceCode:              token.Secret(r.DeviceCode),

@@ -175,44 +175,15 @@ func (c *Client) Refresh(ctx context.Context, refreshToken string, requireIDToke
 
 // postToken sends a token request with client authentication.
 func (c *Client) postToken(ctx context.Context, m Metadata, form url.Values) (*oauth2.Token, error) {
-	basic := c.authenticate(m, form)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.TokenEndpoint, strings.NewReader(form.Encode()))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Accept", "application/json")
-	if basic {
-		req.SetBasicAuth(url.QueryEscape(c.cfg.ClientID), url.QueryEscape(c.cfg.ClientSecret.Reveal()))
-	}
-	resp, err := c.cfg.HTTPClient.Do(req)
-	if err != nil {
-		return nil, describeHTTPError(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return nil, describeHTTPError(err)
-	}
 	var r struct {
-		AccessToken      string      `json:"access_token"`
-		TokenType        string      `json:"token_type"`
-		RefreshToken     string      `json:"refresh_token"`
-		ExpiresIn        json.Number `json:"expires_in"`
-		IDToken          string      `json:"id_token"`
-		Error            string      `json:"error"`
-		ErrorDescription string      `json:"error_description"`
+		AccessToken  string      `json:"access_token"`
+		TokenType    string      `json:"token_type"`
+		RefreshToken string      `json:"refresh_token"`
+		ExpiresIn    json.Number `json:"expires_in"`
+		IDToken      string      `json:"id_token"`
 	}
-	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	jsonErr := json.Unmarshal(body, &r)
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, &TokenError{Status: resp.StatusCode, Code: r.Error, Description: r.ErrorDescription}
-	}
-	if jsonErr != nil {
-		return nil, fmt.Errorf("the provider's token endpoint answered %s, not JSON (check --oidc-issuer-url and any proxy in between)", orUnknown(ct))
-	}
-	if r.Error != "" {
-		return nil, &TokenError{Status: resp.StatusCode, Code: r.Error, Description: r.ErrorDescription}
+	if err := c.postForm(ctx, m, m.TokenEndpoint, form, &r); err != nil {
+		return nil, err
 	}
 	t := &oauth2.Token{AccessToken: r.AccessToken, TokenType: r.TokenType, RefreshToken: r.RefreshToken}
 	if secs, err := r.ExpiresIn.Int64(); err == nil && secs > 0 {
@@ -222,6 +193,47 @@ func (c *Client) postToken(ctx context.Context, m Metadata, form url.Values) (*o
 		t = t.WithExtra(map[string]any{"id_token": r.IDToken})
 	}
 	return t, nil
+}
+
+// postForm POSTs form to a provider endpoint with client authentication and
+// decodes the JSON answer into out. An OAuth error answer is a *TokenError; a
+// body that is not JSON is reported by its content type, never quoted.
+func (c *Client) postForm(ctx context.Context, m Metadata, endpoint string, form url.Values, out any) error {
+	basic := c.authenticate(m, form)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	if basic {
+		req.SetBasicAuth(url.QueryEscape(c.cfg.ClientID), url.QueryEscape(c.cfg.ClientSecret.Reveal()))
+	}
+	resp, err := c.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return describeHTTPError(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return describeHTTPError(err)
+	}
+	var oe struct {
+		Error            string `json:"error"`
+		ErrorDescription string `json:"error_description"`
+	}
+	jsonErr := json.Unmarshal(body, &oe)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 || oe.Error != "" {
+		return &TokenError{Status: resp.StatusCode, Code: oe.Error, Description: oe.ErrorDescription}
+	}
+	if jsonErr == nil {
+		jsonErr = json.Unmarshal(body, out)
+	}
+	if jsonErr != nil {
+		ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+		return fmt.Errorf("POST %s: the provider answered %s, not JSON (check --oidc-issuer-url and any proxy in between)", endpoint, orUnknown(ct))
+	}
+	return nil
 }
 
 func orUnknown(s string) string {
