@@ -50,7 +50,6 @@ func TestRateLimitedOnceIsRetried(t *testing.T) {
 	}
 }
 
-
 func TestUnwritableCacheDirectory(t *testing.T) {
 	if os.Geteuid() == 0 {
 		t.Skip("root ignores directory permissions")
@@ -100,7 +99,7 @@ func TestInterruptWhileWaiting(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, oidcfake.Config{})
 			tc.setup(e)
-			var stderr strings.Builder
+			var stderr syncBuffer
 			cmd := e.command(e.args()...)
 			cmd.Stderr = &stderr
 			if err := cmd.Start(); err != nil {
@@ -134,7 +133,7 @@ func TestInterruptWhileWaiting(t *testing.T) {
 		holder := e.start(e.args()...)
 		defer func() { holder.Process.Kill(); holder.Wait() }()
 		waitFor(t, func() bool { return e.launches() == 1 })
-		var stderr strings.Builder
+		var stderr syncBuffer
 		waiter := e.command(e.args()...)
 		waiter.Stderr = &stderr
 		waiter.Start()
@@ -163,8 +162,7 @@ func TestProviderClockSkew(t *testing.T) {
 // command prepares a plugin run with the test's environment.
 func (e *env) command(args ...string) *exec.Cmd {
 	cmd := exec.Command(pluginBin, args...)
-	cmd.Env = append(os.Environ(), "HOME="+e.t.TempDir(), envBrowserMode+"=1", envBrowserLog+"="+e.browser,
-		envBrowserCA+"="+e.caFile, envBrowserHow+"="+e.how, "KUBERNETES_EXEC_INFO="+e.execInfo)
+	cmd.Env = e.environ(runOpts{})
 	return cmd
 }
 

@@ -5,7 +5,6 @@
 package integration_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -182,31 +181,7 @@ func (e *env) args(extra ...string) []string {
 // run runs the plugin with args (the flags of args() are not added).
 func (e *env) run(args ...string) result {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, pluginBin, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.Env = append(os.Environ(),
-		"HOME="+e.t.TempDir(),
-		envBrowserMode+"=1",
-		envBrowserLog+"="+e.browser,
-		envBrowserCA+"="+e.caFile,
-		envBrowserHow+"="+e.how,
-	)
-	if e.execInfo != "" {
-		cmd.Env = append(cmd.Env, "KUBERNETES_EXEC_INFO="+e.execInfo)
-	}
-	err := cmd.Run()
-	r := result{stdout: stdout.String(), stderr: stderr.String()}
-	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
-			e.t.Fatalf("run kubelogin: %v\nstderr:\n%s", err, r.stderr)
-		}
-		r.code = ee.ExitCode()
-	}
-	return r
+	return e.runWith(runOpts{}, args...)
 }
 
 // getToken runs get-token with the standard flags plus extra.

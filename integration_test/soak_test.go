@@ -37,7 +37,7 @@ func TestKilledDuringRefreshNeverCorruptsTheCache(t *testing.T) {
 	for i := range rounds {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		cmd := exec.CommandContext(ctx, pluginBin, e.args("--force-refresh")...)
-		cmd.Env = append(os.Environ(), "HOME="+t.TempDir(), envBrowserMode+"=1", envBrowserLog+"="+e.browser)
+		cmd.Env = e.environ(runOpts{})
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
