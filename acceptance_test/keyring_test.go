@@ -39,7 +39,7 @@ func TestKeyringStorageKeepsTokensOutOfFiles(t *testing.T) {
 		errorf(t, "the login keyring %s did not change: nothing was stored in it", k.File)
 	}
 	for _, e := range readCache(t, u.CacheDir()) {
-		if e.RefreshToken != "" || e.IDToken != "" {
+		if e.RefreshToken != "" || e.IDToken != "" || e.AccessToken != "" {
 			errorf(t, "tokens were written to %s with keyring storage", e.Path)
 		}
 	}

@@ -1,8 +1,10 @@
 // Package acceptance runs kubelogin the way its users do, against the real
 // world: Dex (behind a counting proxy), a real kube-apiserver with etcd,
 // Google Cloud SDK's versioned kubectl binaries and a headless Chromium that
-// logs in through Dex's pages. TestMain starts the stack once; each test is
-// one thing a user does, with its own HOME and kubeconfig.
+// logs in through Dex's pages; for the client_credentials grant, which Dex
+// lacks, oidc-provider (npm), started by the first test that needs it.
+// TestMain starts the stack once; each test is one thing a user does, with
+// its own HOME and kubeconfig.
 //
 // Run it with `make acceptance-test` from the repository root, after
 // acceptance_test/tools/install.sh. See README.md.
@@ -84,7 +86,7 @@ func runMain(m *testing.M) int {
 	if code == 0 {
 		_ = os.RemoveAll(s.Dir)
 	} else {
-		logf("stack logs kept in %s (dex.log, kube-apiserver.log, etcd.log)", s.Dir)
+		logf("stack logs kept in %s (dex.log, kube-apiserver.log, etcd.log, oidc-provider/oidc-provider.log)", s.Dir)
 	}
 	logf("suite finished in %s", time.Since(start).Round(time.Second))
 	return code

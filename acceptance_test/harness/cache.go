@@ -12,14 +12,17 @@ import (
 )
 
 // CacheEntry is one token cache file, read without knowing its schema: the
-// harness only looks for "id_token" and "refresh_token" fields at any depth.
+// harness only looks for "id_token", "access_token" and "refresh_token"
+// fields at any depth.
 type CacheEntry struct {
 	// Path is the file's path.
 	Path string
 	// Mode is the file's permission bits.
 	Mode os.FileMode
-	// IDToken and RefreshToken are the first such fields found.
-	IDToken, RefreshToken string
+	// IDToken, AccessToken and RefreshToken are the first such fields found.
+	IDToken, AccessToken, RefreshToken string
+	// Raw is the file's content.
+	Raw string
 }
 
 // IDTokenExpiry is the exp claim of the entry's ID token.
@@ -55,10 +58,11 @@ func ReadCache(dir string) ([]CacheEntry, error) {
 		if err != nil {
 			return nil, err
 		}
-		e := CacheEntry{Path: path, Mode: info.Mode().Perm()}
+		e := CacheEntry{Path: path, Mode: info.Mode().Perm(), Raw: string(b)}
 		e.IDToken = findString(v, "id_token", "idToken", "IDToken")
+		e.AccessToken = findString(v, "access_token", "accessToken", "AccessToken")
 		e.RefreshToken = findString(v, "refresh_token", "refreshToken", "RefreshToken")
-		if e.IDToken != "" || e.RefreshToken != "" {
+		if e.IDToken != "" || e.AccessToken != "" || e.RefreshToken != "" {
 			entries = append(entries, e)
 		}
 	}

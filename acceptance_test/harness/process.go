@@ -1,6 +1,7 @@
 // Package harness starts and stops the real-world stack the acceptance suite
 // runs kubelogin against: TLS material made by openssl, Dex behind a counting
-// reverse proxy, etcd and kube-apiserver, and the per-test "users" whose
+// reverse proxy, etcd and kube-apiserver, oidc-provider (npm, for the
+// client_credentials grant) behind another, and the per-test "users" whose
 // kubectl calls run the plugin. Every process it starts is tracked by PID and
 // stopped at the end, also when a test fails.
 package harness

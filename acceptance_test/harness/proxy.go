@@ -42,19 +42,27 @@ type Counts struct {
 	// ("authorization_code", "refresh_token", "password",
 	// "urn:ietf:params:oauth:grant-type:device_code").
 	Grants map[string]int
+	// ClientAuth counts token-endpoint requests by how the client
+	// authenticated: "client_secret_basic" (an Authorization: Basic header),
+	// "client_secret_post" (client_secret in the form), "client_assertion"
+	// (client_assertion in the form) or "none".
+	ClientAuth map[string]int
 }
 
 // Sub returns c minus an earlier snapshot.
 func (c Counts) Sub(before Counts) Counts {
-	d := Counts{Paths: map[string]int{}, Grants: map[string]int{}}
-	for k, v := range c.Paths {
-		if n := v - before.Paths[k]; n != 0 {
-			d.Paths[k] = n
-		}
+	return Counts{
+		Paths:      subMap(c.Paths, before.Paths),
+		Grants:     subMap(c.Grants, before.Grants),
+		ClientAuth: subMap(c.ClientAuth, before.ClientAuth),
 	}
-	for k, v := range c.Grants {
-		if n := v - before.Grants[k]; n != 0 {
-			d.Grants[k] = n
+}
+
+func subMap(now, before map[string]int) map[string]int {
+	d := map[string]int{}
+	for k, v := range now {
+		if n := v - before[k]; n != 0 {
+			d[k] = n
 		}
 	}
 	return d
@@ -72,21 +80,21 @@ func (c Counts) Tokens() int {
 // String prints the counts in a stable order.
 func (c Counts) String() string {
 	var b strings.Builder
-	b.WriteString("grants{")
-	for i, k := range slices.Sorted(maps.Keys(c.Grants)) {
-		if i > 0 {
-			b.WriteString(" ")
+	write := func(name string, m map[string]int) {
+		b.WriteString(name + "{")
+		for i, k := range slices.Sorted(maps.Keys(m)) {
+			if i > 0 {
+				b.WriteString(" ")
+			}
+			fmt.Fprintf(&b, "%s:%d", k, m[k])
 		}
-		fmt.Fprintf(&b, "%s:%d", k, c.Grants[k])
+		b.WriteString("}")
 	}
-	b.WriteString("} paths{")
-	for i, k := range slices.Sorted(maps.Keys(c.Paths)) {
-		if i > 0 {
-			b.WriteString(" ")
-		}
-		fmt.Fprintf(&b, "%s:%d", k, c.Paths[k])
+	write("grants", c.Grants)
+	if len(c.ClientAuth) > 0 {
+		write(" client-auth", c.ClientAuth)
 	}
-	b.WriteString("}")
+	write(" paths", c.Paths)
 	return b.String()
 }
 
@@ -101,8 +109,9 @@ func NewProxy(addr string, upstream *url.URL, serverCert tls.Certificate, upstre
 		tls:       &tls.Config{Certificates: []tls.Certificate{serverCert}},
 		transport: transport,
 		counts: Counts{
-			Paths:  map[string]int{},
-			Grants: map[string]int{},
+			Paths:      map[string]int{},
+			Grants:     map[string]int{},
+			ClientAuth: map[string]int{},
 		},
 	}
 	p.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -112,18 +121,27 @@ func NewProxy(addr string, upstream *url.URL, serverCert tls.Certificate, upstre
 	return p
 }
 
-// count records a request; for the token endpoint, it reads grant_type from
-// the form and puts the body back.
+// count records a request; for the token endpoint, it reads grant_type and
+// the client authentication from the form and puts the body back.
 func (p *Proxy) count(r *http.Request) {
-	grant := ""
+	grant, auth := "", ""
 	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/token") && r.Body != nil {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		if v, err := url.ParseQuery(string(body)); err == nil {
-			grant = v.Get("grant_type")
-		}
+		v, _ := url.ParseQuery(string(body))
+		grant = v.Get("grant_type")
 		if grant == "" {
 			grant = "(none)"
+		}
+		switch {
+		case strings.HasPrefix(strings.ToLower(r.Header.Get("Authorization")), "basic "):
+			auth = "client_secret_basic"
+		case v.Has("client_assertion"):
+			auth = "client_assertion"
+		case v.Has("client_secret"):
+			auth = "client_secret_post"
+		default:
+			auth = "none"
 		}
 	}
 	p.mu.Lock()
@@ -131,6 +149,7 @@ func (p *Proxy) count(r *http.Request) {
 	p.counts.Paths[r.URL.Path]++
 	if grant != "" {
 		p.counts.Grants[grant]++
+		p.counts.ClientAuth[auth]++
 	}
 }
 
@@ -138,7 +157,7 @@ func (p *Proxy) count(r *http.Request) {
 func (p *Proxy) Snapshot() Counts {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return Counts{Paths: maps.Clone(p.counts.Paths), Grants: maps.Clone(p.counts.Grants)}
+	return Counts{Paths: maps.Clone(p.counts.Paths), Grants: maps.Clone(p.counts.Grants), ClientAuth: maps.Clone(p.counts.ClientAuth)}
 }
 
 // Start listens on Addr and serves until Stop.

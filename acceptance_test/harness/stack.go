@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -27,7 +28,8 @@ type Options struct {
 }
 
 // Stack is the running world: Dex behind the counting proxy, etcd and
-// kube-apiserver trusting Dex's issuer, and the programs a user runs.
+// kube-apiserver trusting Dex's issuer, the programs a user runs, and, once a
+// test asks for it, oidc-provider behind a proxy of its own.
 type Stack struct {
 	// Dir is the stack's temporary directory (TLS files, configs, logs).
 	Dir string
@@ -52,6 +54,11 @@ type Stack struct {
 	procs processes
 	// real is set when APIServer is a real kube-apiserver, not the stand-in.
 	real bool
+
+	// oidc is oidc-provider, started by the first test that needs it.
+	oidcMu  sync.Mutex
+	oidc    *OIDCProvider
+	oidcErr error
 }
 
 // Start brings the whole stack up. On error, everything started is stopped.
@@ -93,13 +100,20 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 	return s, nil
 }
 
-// Stop stops the proxy and every process, by PID, in reverse start order.
+// Stop stops the proxies and every process, by PID, in reverse start order.
 // Dir stays, with the logs; the caller removes it after a success.
 func (s *Stack) Stop() {
 	if s.Proxy != nil {
 		s.Proxy.Stop()
 	}
+	// Processes first: an oidc-provider start in progress (which holds
+	// oidcMu) then fails at once instead of waiting for node.
 	s.procs.stopAll()
+	s.oidcMu.Lock()
+	if s.oidc != nil && s.oidc.Proxy != nil {
+		s.oidc.Proxy.Stop()
+	}
+	s.oidcMu.Unlock()
 }
 
 // RestartDex restarts Dex with another ID-token lifetime, behind the same proxy.

@@ -6,6 +6,8 @@
 #   $CACHE/bin/dex             Dex v2.45.1, built in a throwaway module
 #   $CACHE/bin/kube-apiserver  kube-apiserver v1.37.2, built in a throwaway module
 #   $CACHE/bin/etcd            only when the etcd-server package is unavailable
+#   $CACHE/oidc-provider/node_modules  oidc-provider 9.13.3 (npm), the second
+#                    provider: it has the client_credentials grant Dex lacks
 #
 # CACHE is ${KUBELOGIN_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubelogin-test}.
 # The script is idempotent: packages already installed and binaries already
@@ -23,6 +25,7 @@ DEX_PSEUDO=v0.0.0-20260303133905-11d2eeb52b42
 KUBE_VERSION=v1.37.2
 KUBE_STAGING=v0.37.2
 ETCD_VERSION=v3.6.16
+OIDC_PROVIDER_VERSION=9.13.3
 
 CACHE="${KUBELOGIN_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubelogin-test}"
 mkdir -p "$CACHE/bin"
@@ -139,11 +142,34 @@ build_etcd() {
 	mv "$CACHE/bin/etcd.tmp" "$CACHE/bin/etcd"
 }
 
+# install_oidc_provider installs oidc-provider with npm into
+# $CACHE/oidc-provider/node_modules. A stamp file written after npm succeeded
+# marks it done (an interrupted install is never mistaken for a finished
+# one), so a warm run does not start npm. npm would warn on Node 20 that
+# oidc-provider prefers Node 22; it runs fine.
+install_oidc_provider() {
+	local dir="$CACHE/oidc-provider"
+	local stamp="$dir/installed-$OIDC_PROVIDER_VERSION"
+	if [ -f "$stamp" ] && [ -f "$dir/node_modules/oidc-provider/package.json" ]; then
+		log "oidc-provider: reusing $OIDC_PROVIDER_VERSION in $dir/node_modules"
+		return 0
+	fi
+	command -v node >/dev/null 2>&1 || { log "oidc-provider: node is not on PATH"; return 1; }
+	command -v npm >/dev/null 2>&1 || { log "oidc-provider: npm is not on PATH"; return 1; }
+	mkdir -p "$dir"
+	cd "$dir"
+	rm -f installed-*
+	[ -f package.json ] || printf '{"name": "kubelogin-acceptance-oidc-provider", "private": true}\n' >package.json
+	npm install --no-audit --no-fund --save-exact --loglevel=error "oidc-provider@$OIDC_PROVIDER_VERSION"
+	touch "$stamp"
+}
+
 total_start=$(date +%s)
 log "cache: $CACHE"
 step packages packages
 step etcd build_etcd
 step dex build_dex
+step oidc-provider install_oidc_provider
 step kube-apiserver build_kube_apiserver ||
 	log "WARNING: kube-apiserver could not be built; the suite will fall back to its OIDC stand-in"
 log "done in $(($(date +%s) - total_start))s"
