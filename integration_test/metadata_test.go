@@ -76,3 +76,13 @@ func TestThirtyConcurrentRunsOneRefresh(t *testing.T) {
 		t.Errorf("30 concurrent runs made %d requests, want 1", total)
 	}
 }
+
+func TestShortLivedOpaqueAccessTokenIsServedFromTheCache(t *testing.T) {
+	e := newEnv(t, oidcfake.Config{ClientSecret: "s3cret", AccessTokenTTL: 20 * time.Second})
+	args := []string{"--grant-type=client-credentials", "--oidc-use-access-token", "--oidc-client-secret=s3cret"}
+	first := mustCredential(t, e.getToken(args...))
+	second := mustCredential(t, e.getToken(args...))
+	if first.Status.Token != second.Status.Token || e.provider.TokenRequests("client_credentials") != 1 {
+		t.Errorf("a 20 s opaque access token was not reused (token requests %d)", e.provider.TokenRequests("client_credentials"))
+	}
+}

@@ -110,7 +110,7 @@ func (c *Client) ExchangeCode(ctx context.Context, conf *oauth2.Config, code, ve
 // setFromOAuth2 converts and verifies a token response. requireIDToken is false
 // only for modes that return the access token.
 func (c *Client) setFromOAuth2(ctx context.Context, t *oauth2.Token, nonce string, requireIDToken bool) (*token.Set, error) {
-	s := &token.Set{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, AccessTokenExpiry: t.Expiry}
+	s := &token.Set{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, AccessTokenExpiry: t.Expiry, ObtainedAt: c.cfg.Now()}
 	if raw, ok := t.Extra("id_token").(string); ok && raw != "" {
 		s.IDToken = raw
 	}

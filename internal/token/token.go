@@ -22,6 +22,9 @@ type Set struct {
 	// AccessTokenExpiry is the access token's expiry from the token response's
 	// expires_in; zero when the provider did not say.
 	AccessTokenExpiry time.Time `json:"access_token_expiry,omitzero"`
+	// ObtainedAt is when the provider answered: the issue time of an opaque
+	// access token, which carries no iat, for the expiry margin.
+	ObtainedAt time.Time `json:"obtained_at,omitzero"`
 }
 
 // Claims are the registered claims the plugin reads from an ID token, plus the

@@ -26,6 +26,9 @@ func credential(s *token.Set, useAccessToken bool) (tok string, exp, iat time.Ti
 				exp = c.Expiry
 			}
 		}
+		if iat.IsZero() {
+			iat = s.ObtainedAt // opaque tokens carry no iat
+		}
 		if exp.IsZero() && s.IDToken != "" {
 			if c, err := token.DecodeClaims(s.IDToken); err == nil {
 				exp = c.Expiry

@@ -51,3 +51,14 @@ func TestCredentialAccessTokenMode(t *testing.T) {
 		t.Error("a malformed ID token is usable")
 	}
 }
+
+func TestShortLivedOpaqueAccessTokenIsCached(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	s := &token.Set{AccessToken: "opaque", ObtainedAt: now, AccessTokenExpiry: now.Add(5 * time.Second)}
+	if !usableAt(s, true, now.Add(time.Second)) {
+		t.Error("a 5 s opaque token is not usable 1 s after it was obtained (margin must be 0.5 s)")
+	}
+	if usableAt(s, true, now.Add(4600*time.Millisecond)) {
+		t.Error("a 5 s opaque token is usable inside its margin")
+	}
+}
