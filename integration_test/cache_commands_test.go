@@ -254,3 +254,28 @@ func TestStatusEmptyAndUnreadable(t *testing.T) {
 	}
 	mustFail(t, s.kubelogin("status", "-o", "yaml"), "--output=yaml is not one of table, json")
 }
+
+// After switching from int128/kubelogin, clean forgets its tokens too (a
+// 64-hex-digit name without extension), and leaves files that only look alike.
+func TestCleanRemovesInt128KubeloginEntries(t *testing.T) {
+	s := newShell(t, oidcfake.Config{})
+	mustCredential(t, s.getToken())
+	legacy := strings.Repeat("ab", 32)
+	writeText(t, filepath.Join(s.cacheDir, legacy), `{"id_token":"a.b.c","refresh_token":"r"}`)
+	writeText(t, filepath.Join(s.cacheDir, legacy+".lock"), "")
+	lookalike := strings.Repeat("cd", 32)
+	writeText(t, filepath.Join(s.cacheDir, lookalike), "my notes, not a token")
+
+	r := mustRun(t, s.kubelogin(append([]string{"clean"}, s.cacheFlags()...)...))
+	if !strings.Contains(r.stdout, "Removed a login cached by int128/kubelogin ("+legacy[:12]+")") {
+		t.Errorf("clean says:\n%s", r.stdout)
+	}
+	des, _ := os.ReadDir(s.cacheDir)
+	if len(des) != 1 || des[0].Name() != lookalike {
+		var names []string
+		for _, de := range des {
+			names = append(names, de.Name())
+		}
+		t.Errorf("left in the cache directory: %v, want only %s", names, lookalike)
+	}
+}

@@ -1,6 +1,7 @@
 package tokencache
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -33,6 +34,39 @@ func (d Disk) Auxiliary() ([]string, error) {
 		case (ext == ".lock" || ext == ".failed") && isKey(base),
 			ext == ".json" && strings.HasPrefix(base, "provider-") && isKey(strings.TrimPrefix(base, "provider-")):
 			out = append(out, filepath.Join(d.Dir, name))
+		}
+	}
+	return out, nil
+}
+
+// LegacyEntries lists the token files that int128/kubelogin left in Dir (a
+// 64-hex-digit name without extension holding an id_token or refresh_token),
+// so that clean forgets those tokens too after a switch. Their keys are not
+// ours (a gob hash), so get-token never reads them.
+func (d Disk) LegacyEntries() ([]string, error) {
+	des, err := os.ReadDir(d.Dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list token cache %s: %w", d.Dir, err)
+	}
+	var out []string
+	for _, de := range des {
+		if !de.Type().IsRegular() || !isKey(de.Name()) {
+			continue
+		}
+		p := filepath.Join(d.Dir, de.Name())
+		b, err := os.ReadFile(p)
+		if err != nil || len(b) > maxEntrySize {
+			continue
+		}
+		var e struct {
+			IDToken      string `json:"id_token"`
+			RefreshToken string `json:"refresh_token"`
+		}
+		if json.Unmarshal(b, &e) == nil && (e.IDToken != "" || e.RefreshToken != "") {
+			out = append(out, p)
 		}
 	}
 	return out, nil

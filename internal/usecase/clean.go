@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/kubelogin/kubelogin/internal/logger"
 	"github.com/kubelogin/kubelogin/internal/system"
@@ -66,6 +67,19 @@ func (u *Clean) Run(in CleanInput) error {
 			if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				errs = append(errs, err)
 			}
+		}
+		// Tokens of int128/kubelogin, which this plugin replaces.
+		legacy, err := disk.LegacyEntries()
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for _, f := range legacy {
+			if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+				continue
+			}
+			removed++
+			fmt.Fprintf(u.OS.Stdout, "Removed a login cached by int128/kubelogin (%s)\n", filepath.Base(f)[:12])
 		}
 	case in.Filter.Issuer != "":
 		if err := disk.DeleteMetadata(in.Filter.Issuer); err != nil {
