@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubelogin/kubelogin/internal/atomicfile"
 )
 
 // Files returns the kubeconfig files in kubectl's order of precedence:
@@ -231,7 +233,7 @@ func (f *File) Write(now time.Time) (backup string, err error) {
 			return "", fmt.Errorf("write kubeconfig %s: %w", f.Path, err)
 		}
 	}
-	if err := writeAtomic(target, b, f.mode); err != nil {
+	if err := atomicfile.Write(target, b, f.mode); err != nil {
 		return backup, fmt.Errorf("write kubeconfig %s: %w", f.Path, err)
 	}
 	f.raw, f.before = b, b
@@ -241,38 +243,6 @@ func (f *File) Write(now time.Time) (backup string, err error) {
 func exists(p string) bool {
 	_, err := os.Lstat(p)
 	return err == nil
-}
-
-func writeAtomic(path string, b []byte, mode os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".kubeconfig-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(mode); err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	ok = true
-	return nil
 }
 
 // convert turns v into generic JSON values (maps, slices, strings…).

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubelogin/kubelogin/internal/atomicfile"
 	"github.com/kubelogin/kubelogin/internal/token"
 )
 
@@ -116,7 +117,7 @@ func (d Disk) Save(key string, e Entry) error {
 // removeStaleTemps removes temporary files that a writer killed mid-write left
 // behind (the rename never happened, so nothing refers to them).
 func (d Disk) removeStaleTemps() {
-	tmps, _ := filepath.Glob(filepath.Join(d.Dir, ".tmp-*"))
+	tmps, _ := filepath.Glob(filepath.Join(d.Dir, atomicfile.TempPrefix+"*"))
 	for _, t := range tmps {
 		if fi, err := os.Lstat(t); err == nil && time.Since(fi.ModTime()) > staleTempAge {
 			os.Remove(t)
@@ -205,39 +206,10 @@ func (d Disk) clearFailure(key string) {
 	_ = os.Remove(d.path(key, ".failed"))
 }
 
+// writeAtomic writes a cache file, 0600, through atomicfile.
 func writeAtomic(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
+	if err := atomicfile.Write(path, b, 0o600); err != nil {
 		return fmt.Errorf("write token cache %s: %w", path, err)
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(0o600); err != nil {
-		return fmt.Errorf("write token cache %s: %w", path, err)
-	}
-	if _, err := f.Write(b); err != nil {
-		return fmt.Errorf("write token cache %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("write token cache %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write token cache %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write token cache %s: %w", path, err)
-	}
-	ok = true
-	if d, err := os.Open(dir); err == nil {
-		d.Sync() // make the rename durable; best effort (not supported everywhere)
-		d.Close()
 	}
 	return nil
 }
