@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"strings"
 )
 
 // ErrNoRevocationEndpoint is returned by Revoke when the discovery document
@@ -33,28 +31,14 @@ func (c *Client) Revoke(ctx context.Context, tok, hint string) error {
 		return ErrNoRevocationEndpoint
 	}
 	form := url.Values{"token": {tok}, "token_type_hint": {hint}}
-	basic := c.authenticate(m, form)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.RevocationEndpoint, strings.NewReader(form.Encode()))
+	resp, body, err := c.send(ctx, m, m.RevocationEndpoint, form)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if basic {
-		req.SetBasicAuth(url.QueryEscape(c.cfg.ClientID), url.QueryEscape(c.cfg.ClientSecret.Reveal()))
-	}
-	resp, err := c.cfg.HTTPClient.Do(req)
-	if err != nil {
-		return describeHTTPError(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
 	if resp.StatusCode == http.StatusOK {
 		return nil
 	}
-	var r struct {
-		Error            string `json:"error"`
-		ErrorDescription string `json:"error_description"`
-	}
+	var r oauthError
 	_ = json.Unmarshal(body, &r)
 	return fmt.Errorf("revoke: %w", &TokenError{Status: resp.StatusCode, Code: r.Error, Description: r.ErrorDescription})
 }

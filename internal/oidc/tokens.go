@@ -195,14 +195,14 @@ func (c *Client) postToken(ctx context.Context, m Metadata, form url.Values) (*o
 	return t, nil
 }
 
-// postForm POSTs form to a provider endpoint with client authentication and
-// decodes the JSON answer into out. An OAuth error answer is a *TokenError; a
-// body that is not JSON is reported by its content type, never quoted.
-func (c *Client) postForm(ctx context.Context, m Metadata, endpoint string, form url.Values, out any) error {
+// send POSTs form to a provider endpoint with client authentication (basic,
+// post or an assertion, see authenticate) and returns the response and up to
+// 1 MiB of its body.
+func (c *Client) send(ctx context.Context, m Metadata, endpoint string, form url.Values) (*http.Response, []byte, error) {
 	basic := c.authenticate(m, form)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, strings.NewReader(form.Encode()))
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
@@ -211,17 +211,31 @@ func (c *Client) postForm(ctx context.Context, m Metadata, endpoint string, form
 	}
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return describeHTTPError(err)
+		return nil, nil, describeHTTPError(err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return describeHTTPError(err)
+		return nil, nil, describeHTTPError(err)
 	}
-	var oe struct {
-		Error            string `json:"error"`
-		ErrorDescription string `json:"error_description"`
+	return resp, body, nil
+}
+
+// oauthError is the body of an OAuth 2.0 error response (RFC 6749 5.2).
+type oauthError struct {
+	Error            string `json:"error"`
+	ErrorDescription string `json:"error_description"`
+}
+
+// postForm POSTs form to a provider endpoint with client authentication and
+// decodes the JSON answer into out. An OAuth error answer is a *TokenError; a
+// body that is not JSON is reported by its content type, never quoted.
+func (c *Client) postForm(ctx context.Context, m Metadata, endpoint string, form url.Values, out any) error {
+	resp, body, err := c.send(ctx, m, endpoint, form)
+	if err != nil {
+		return err
 	}
+	var oe oauthError
 	jsonErr := json.Unmarshal(body, &oe)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 || oe.Error != "" {
 		return &TokenError{Status: resp.StatusCode, Code: oe.Error, Description: oe.ErrorDescription}
