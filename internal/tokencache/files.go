@@ -15,19 +15,12 @@ import (
 // cache (provider-<sha256>.json). Entries, keyring markers and files that are
 // not kubelogin's are never listed. clean removes these when it empties the cache.
 func (d Disk) Auxiliary() ([]string, error) {
-	des, err := os.ReadDir(d.Dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	names, err := regularFiles(d.Dir)
 	if err != nil {
-		return nil, fmt.Errorf("list token cache %s: %w", d.Dir, err)
+		return nil, err
 	}
 	var out []string
-	for _, de := range des {
-		if !de.Type().IsRegular() {
-			continue
-		}
-		name := de.Name()
+	for _, name := range names {
 		ext := filepath.Ext(name)
 		base := strings.TrimSuffix(name, ext)
 		switch {
@@ -44,19 +37,16 @@ func (d Disk) Auxiliary() ([]string, error) {
 // so that clean forgets those tokens too after a switch. Their keys are not
 // ours (a gob hash), so get-token never reads them.
 func (d Disk) LegacyEntries() ([]string, error) {
-	des, err := os.ReadDir(d.Dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	names, err := regularFiles(d.Dir)
 	if err != nil {
-		return nil, fmt.Errorf("list token cache %s: %w", d.Dir, err)
+		return nil, err
 	}
 	var out []string
-	for _, de := range des {
-		if !de.Type().IsRegular() || !isKey(de.Name()) {
+	for _, name := range names {
+		if !isKey(name) {
 			continue
 		}
-		p := filepath.Join(d.Dir, de.Name())
+		p := filepath.Join(d.Dir, name)
 		b, err := os.ReadFile(p)
 		if err != nil || len(b) > maxEntrySize {
 			continue
@@ -70,4 +60,38 @@ func (d Disk) LegacyEntries() ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// regularFiles lists the names of the regular files in dir; a missing dir
+// has none.
+func regularFiles(dir string) ([]string, error) {
+	des, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list token cache %s: %w", dir, err)
+	}
+	var out []string
+	for _, de := range des {
+		if de.Type().IsRegular() {
+			out = append(out, de.Name())
+		}
+	}
+	return out, nil
+}
+
+// keysWithSuffix lists the keys of the files <key><suffix> in dir.
+func keysWithSuffix(dir, suffix string) ([]string, error) {
+	names, err := regularFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	for _, name := range names {
+		if key, ok := strings.CutSuffix(name, suffix); ok && isKey(key) {
+			keys = append(keys, key)
+		}
+	}
+	return keys, nil
 }

@@ -11,7 +11,6 @@ import (
 	"os"
 	"runtime"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -311,23 +310,7 @@ func chunkNames(key string, n int) []string {
 }
 
 // Keys lists the keys whose marker is in Dir.
-func (k *Keyring) Keys() ([]string, error) {
-	des, err := os.ReadDir(k.Dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("list token cache %s: %w", k.Dir, err)
-	}
-	var keys []string
-	for _, de := range des {
-		name, ok := strings.CutSuffix(de.Name(), ".keyring")
-		if ok && isKey(name) && de.Type().IsRegular() {
-			keys = append(keys, name)
-		}
-	}
-	return keys, nil
-}
+func (k *Keyring) Keys() ([]string, error) { return keysWithSuffix(k.Dir, ".keyring") }
 
 func sum(b []byte) string {
 	s := sha256.Sum256(b)

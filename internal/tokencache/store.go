@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/kubelogin/kubelogin/internal/atomicfile"
@@ -141,23 +140,7 @@ func (d Disk) Delete(key string) error {
 
 // Keys lists the keys of the entries in Dir (for clean and status). Files that
 // are not ours are never listed.
-func (d Disk) Keys() ([]string, error) {
-	des, err := os.ReadDir(d.Dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("list token cache %s: %w", d.Dir, err)
-	}
-	var keys []string
-	for _, de := range des {
-		name, ok := strings.CutSuffix(de.Name(), ".json")
-		if ok && isKey(name) && de.Type().IsRegular() {
-			keys = append(keys, name)
-		}
-	}
-	return keys, nil
-}
+func (d Disk) Keys() ([]string, error) { return keysWithSuffix(d.Dir, ".json") }
 
 func isKey(s string) bool {
 	if len(s) != 64 {
