@@ -1,9 +1,6 @@
 package integration_test
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"flag"
 	"os"
 	"os/exec"
@@ -11,7 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -40,34 +36,16 @@ func newShell(t *testing.T, cfg oidcfake.Config) *shell {
 	return &shell{env: e, home: home, kubeconfig: filepath.Join(home, ".kube", "config")}
 }
 
-// kubelogin runs the plugin with args as typed in the shell.
+// kubelogin runs the plugin with args as typed in the shell: its HOME and
+// kubeconfig, no KUBERNETES_EXEC_INFO, no KUBECACHEDIR.
 func (s *shell) kubelogin(args ...string) result {
 	s.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, pluginBin, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "KUBELOGIN_") && !strings.HasPrefix(k, "KUBELOGIN_IT_") || k == "KUBERNETES_EXEC_INFO" || k == "KUBECONFIG" || k == "KUBECACHEDIR" {
-			continue
-		}
-		cmd.Env = append(cmd.Env, kv)
-	}
-	cmd.Env = append(cmd.Env, "HOME="+s.home, "KUBECONFIG="+s.kubeconfig,
-		envBrowserMode+"=1", envBrowserLog+"="+s.browser, envBrowserCA+"="+s.caFile, envBrowserHow+"="+s.how)
-	cmd.Env = append(cmd.Env, s.extraEnv...)
-	err := cmd.Run()
-	r := result{stdout: stdout.String(), stderr: stderr.String()}
-	var ee *exec.ExitError
-	switch {
-	case errors.As(err, &ee):
-		r.code = ee.ExitCode()
-	case err != nil:
-		s.t.Fatalf("run kubelogin: %v\nstderr:\n%s", err, r.stderr)
-	}
-	return r
+	noExecInfo := ""
+	return s.runWith(runOpts{
+		env:      append([]string{"HOME=" + s.home, "KUBECONFIG=" + s.kubeconfig}, s.extraEnv...),
+		unset:    []string{"KUBECONFIG", "KUBECACHEDIR"},
+		execInfo: &noExecInfo,
+	}, args...)
 }
 
 // loginFlags are get-token's flags for the provider, without "get-token".
