@@ -4,6 +4,7 @@
 package system
 
 import (
+	"context"
 	"io"
 	"os"
 	"os/exec"
@@ -26,6 +27,13 @@ type OS struct {
 	Getenv           func(string) string
 	Now              func() time.Time
 	Browser          Browser
+	// UserHomeDir is the user's home directory (os.UserHomeDir).
+	UserHomeDir func() (string, error)
+	// CanOpenBrowser reports whether a browser started here can be seen by
+	// the user (see CanOpenBrowser).
+	CanOpenBrowser func() bool
+	// RunCommand runs a shell command (see RunCommand).
+	RunCommand func(ctx context.Context, command string, stdin io.Reader, stderr io.Writer) ([]byte, error)
 }
 
 // Real returns the process's own OS boundary.
@@ -39,6 +47,9 @@ func Real() OS {
 		Getenv:           os.Getenv,
 		Now:              time.Now,
 		Browser:          Launcher{},
+		UserHomeDir:      os.UserHomeDir,
+		CanOpenBrowser:   func() bool { return CanOpenBrowser(os.Getenv) },
+		RunCommand:       RunCommand,
 	}
 }
 
