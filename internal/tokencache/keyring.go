@@ -48,6 +48,8 @@ type Keyring struct {
 	ChunkSize int
 	// Timeout bounds each keyring operation; 0 means DefaultKeyringTimeout.
 	Timeout time.Duration
+	// Now is the clock that stamps saved entries; nil means time.Now.
+	Now func() time.Time
 
 	secrets secrets // nil: the OS keyring
 	opened  *opened
@@ -201,7 +203,7 @@ func (k *Keyring) Save(key string, e Entry) error {
 	if err != nil {
 		return fmt.Errorf("encode token cache entry: %w", err)
 	}
-	hdr := keyringHeader{V: keyringHeaderVersion, SavedAt: time.Now().UTC(), SHA256: sum(b)}
+	hdr := keyringHeader{V: keyringHeaderVersion, SavedAt: now(k.Now).UTC(), SHA256: sum(b)}
 	oldChunks := 0
 	var old string
 	if s := k.seen; s != nil && s.key == key {

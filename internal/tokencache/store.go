@@ -59,6 +59,16 @@ func (e *CorruptError) Unwrap() error { return e.Err }
 // <key>.failed; Dir is created 0700.
 type Disk struct {
 	Dir string
+	// Now is the clock that ages stale temporary files; nil means time.Now.
+	Now func() time.Time
+}
+
+// now reads the clock c, or the wall clock when there is none.
+func now(c func() time.Time) time.Time {
+	if c == nil {
+		return time.Now()
+	}
+	return c()
 }
 
 func (d Disk) path(key, ext string) string { return filepath.Join(d.Dir, key+ext) }
@@ -118,7 +128,7 @@ func (d Disk) Save(key string, e Entry) error {
 func (d Disk) removeStaleTemps() {
 	tmps, _ := filepath.Glob(filepath.Join(d.Dir, atomicfile.TempPrefix+"*"))
 	for _, t := range tmps {
-		if fi, err := os.Lstat(t); err == nil && time.Since(fi.ModTime()) > staleTempAge {
+		if fi, err := os.Lstat(t); err == nil && now(d.Now).Sub(fi.ModTime()) > staleTempAge {
 			os.Remove(t)
 		}
 	}
