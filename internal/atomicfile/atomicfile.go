@@ -41,6 +41,7 @@ func Write(path string, b []byte, mode os.FileMode) error {
 	if err := f.Close(); err != nil {
 		return err
 	}
+	beforeRename(tmp, path)
 	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
