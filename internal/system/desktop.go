@@ -4,27 +4,48 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
 	"os/exec"
 	"runtime"
+
+	"github.com/pkg/browser"
 )
 
 // CanOpenBrowser reports whether a browser started by this process can be
 // seen by the user: on Linux and the BSDs there must be a graphical session
-// (DISPLAY or WAYLAND_DISPLAY, which X11 forwarding over SSH sets too); on
+// (DISPLAY or WAYLAND_DISPLAY, which X11 forwarding over SSH sets too), or,
+// under WSL outside SSH, a way to the Windows browser (see wslLauncher); on
 // macOS and Windows the session must not be an SSH login.
 func CanOpenBrowser(getenv func(string) string) bool {
-	return canOpenBrowser(runtime.GOOS, getenv)
+	return realHostEnv(runtime.GOOS, getenv).canOpenBrowser()
 }
 
-func canOpenBrowser(goos string, getenv func(string) string) bool {
-	ssh := getenv("SSH_CONNECTION") != "" || getenv("SSH_TTY") != "" || getenv("SSH_CLIENT") != ""
-	switch goos {
+func (e hostEnv) canOpenBrowser() bool {
+	ssh := e.getenv("SSH_CONNECTION") != "" || e.getenv("SSH_TTY") != "" || e.getenv("SSH_CLIENT") != ""
+	switch e.goos {
 	case "darwin", "windows":
 		return !ssh
 	case "android", "ios", "js", "wasip1":
 		return false
 	}
-	return getenv("DISPLAY") != "" || getenv("WAYLAND_DISPLAY") != ""
+	if e.getenv("DISPLAY") != "" || e.getenv("WAYLAND_DISPLAY") != "" {
+		return true
+	}
+	return !ssh && e.wslLauncher("https://example.com/") != nil
+}
+
+// openURL opens url in the user's default browser and waits for the
+// launcher: under WSL in the Windows browser (see wslLauncher), elsewhere
+// through pkg/browser (xdg-open, open, rundll32). The launcher gets no
+// standard streams (see Launcher.Open).
+func openURL(url string) error {
+	if argv := realHostEnv(runtime.GOOS, os.Getenv).wslLauncher(url); argv != nil {
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil
+		return cmd.Run()
+	}
+	browser.Stdout, browser.Stderr = nil, nil
+	return browser.OpenURL(url)
 }
 
 // RunCommand runs command through the shell (sh -c; cmd /C on Windows) and

@@ -27,7 +27,7 @@ func TestCanOpenBrowser(t *testing.T) {
 		{"windows", nil, true},
 		{"windows", map[string]string{"SSH_CLIENT": "10.0.0.1 50000 22"}, false},
 	} {
-		if got := canOpenBrowser(tc.goos, func(k string) string { return tc.env[k] }); got != tc.want {
+		if got := fakeHost(tc.goos, tc.env, nil, nil).canOpenBrowser(); got != tc.want {
 			t.Errorf("%s %v: %t, want %t", tc.goos, tc.env, got, tc.want)
 		}
 	}

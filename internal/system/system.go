@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"time"
 
-	"github.com/pkg/browser"
 	"golang.org/x/term"
 )
 
@@ -62,7 +61,8 @@ type Browser interface {
 	Open(url, command string, failed func(error)) error
 }
 
-// Launcher opens URLs with --browser-command or pkg/browser.
+// Launcher opens URLs with --browser-command, or the default browser (under
+// WSL the Windows one; see openURL).
 type Launcher struct{}
 
 // Open implements Browser.
@@ -70,9 +70,8 @@ func (Launcher) Open(url, command string, failed func(error)) error {
 	if command == "" {
 		// The launcher must not hold our stdout: kubectl reads it to EOF, so a
 		// browser that inherited it would keep kubectl waiting until it exits.
-		browser.Stdout, browser.Stderr = nil, nil
 		go func() {
-			if err := browser.OpenURL(url); err != nil && failed != nil {
+			if err := openURL(url); err != nil && failed != nil {
 				failed(err)
 			}
 		}()
