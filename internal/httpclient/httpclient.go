@@ -5,6 +5,7 @@
 package httpclient
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
@@ -31,6 +32,10 @@ type Options struct {
 	Headers map[string]string
 	// Timeout bounds one whole request (connect, TLS, headers and body).
 	Timeout time.Duration
+	// Now is the clock that dates a Retry-After, Sleep the wait before the
+	// retry (it returns early with ctx's error); nil means the system's.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // DefaultTimeout bounds a whole request to the provider.
@@ -101,7 +106,14 @@ func New(o Options, caPEMs [][]byte, log *logger.Logger) (*http.Client, error) {
 	if len(o.Headers) > 0 {
 		rt = &headerTransport{base: rt, headers: o.Headers}
 	}
-	rt = &retryTransport{base: rt}
+	retry := &retryTransport{base: rt, now: o.Now, sleep: o.Sleep}
+	if retry.now == nil {
+		retry.now = time.Now
+	}
+	if retry.sleep == nil {
+		retry.sleep = sleep
+	}
+	rt = retry
 	return &http.Client{Transport: rt, Timeout: timeout}, nil
 }
 

@@ -1,6 +1,7 @@
 package httpclient
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,7 +16,9 @@ const MaxRetryAfter = 10 * time.Second
 // with a Retry-After of at most MaxRetryAfter. The provider has not processed
 // such a request, so even a token request is safe to send again.
 type retryTransport struct {
-	base http.RoundTripper
+	base  http.RoundTripper
+	now   func() time.Time
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -23,7 +26,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil || (resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode != http.StatusServiceUnavailable) {
 		return resp, err
 	}
-	wait, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now())
+	wait, ok := retryAfter(resp.Header.Get("Retry-After"), t.now())
 	if !ok || wait > MaxRetryAfter || (req.Body != nil && req.GetBody == nil) {
 		return resp, nil
 	}
@@ -36,14 +39,22 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		retry.Body = body
 	}
 	resp.Body.Close()
-	timer := time.NewTimer(wait)
+	if err := t.sleep(req.Context(), wait); err != nil {
+		return nil, err
+	}
+	return t.base.RoundTrip(retry)
+}
+
+// sleep waits for d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
 	defer timer.Stop()
 	select {
 	case <-timer.C:
-	case <-req.Context().Done():
-		return nil, req.Context().Err()
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	return t.base.RoundTrip(retry)
 }
 
 // retryAfter parses Retry-After: delay seconds or an HTTP date.
