@@ -43,20 +43,40 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	pluginBin = filepath.Join(dir, "kubelogin")
-	args := []string{"build", "-o", pluginBin}
-	if raceEnabled {
-		args = append(args, "-race")
+	if cover := os.Getenv(envCoverDir); cover != "" {
+		// Every plugin run inherits GOCOVERDIR and leaves its counters there.
+		os.Setenv("GOCOVERDIR", cover)
 	}
-	build := exec.Command("go", append(args, "../cmd/kubelogin")...)
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build kubelogin:", err)
+	pluginBin = filepath.Join(dir, "kubelogin")
+	if err := buildPlugin(pluginBin); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// envCoverDir, when set, builds the plugin with -cover and has every run write
+// its coverage counters into that directory (make coverage).
+const envCoverDir = "KUBELOGIN_IT_COVERDIR"
+
+// buildPlugin builds cmd/kubelogin into out, with the race detector when the
+// tests run with it, with -cover under envCoverDir, and with extra flags.
+func buildPlugin(out string, extra ...string) error {
+	args := append([]string{"build", "-o", out}, extra...)
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	if os.Getenv(envCoverDir) != "" {
+		args = append(args, "-cover", "-coverpkg=github.com/kubelogin/kubelogin/...")
+	}
+	build := exec.Command("go", append(args, "../cmd/kubelogin")...)
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("build kubelogin: %w", err)
+	}
+	return nil
 }
 
 // browserMain is the scripted browser: it logs the launch and follows the
