@@ -109,6 +109,12 @@ func KubeloginArgs(ex *ExecConfig) (prefix, flags []string, ok bool) {
 	return prefix, flags, hasIssuer
 }
 
+// IsKubectlPlugin reports whether the exec section runs kubelogin as a
+// kubectl plugin ("kubectl oidc-login …").
+func IsKubectlPlugin(ex *ExecConfig) bool {
+	return ex != nil && isKubectl(ex.Command) && len(ex.Args) > 0 && ex.Args[0] == "oidc-login"
+}
+
 func isKubectl(command string) bool { return baseName(command) == "kubectl" }
 
 // baseName is the program name of command, whichever the OS that wrote it.

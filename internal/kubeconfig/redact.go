@@ -51,9 +51,13 @@ func redacted(doc map[string]any) map[string]any {
 			continue
 		}
 		if args, _ := ex["args"].([]any); args != nil {
+			strs := make([]string, len(args))
 			for i, a := range args {
-				if s, ok := a.(string); ok {
-					args[i] = RedactArg(s)
+				strs[i], _ = a.(string)
+			}
+			for i, s := range RedactArgs(strs) {
+				if _, ok := args[i].(string); ok {
+					args[i] = s
 				}
 			}
 		}
@@ -70,21 +74,38 @@ func redacted(doc map[string]any) map[string]any {
 	return out
 }
 
-// RedactArg returns a command-line argument with the value of a secret flag
-// replaced by [redacted] (for a header, its value only).
-func RedactArg(a string) string {
-	for _, f := range secretFlags {
-		v, ok := strings.CutPrefix(a, f+"=")
-		if !ok {
-			continue
+// RedactArgs returns a copy of a command line (exec arguments, get-token
+// flags) with the value of every secret flag replaced by [redacted], in both
+// forms: "--oidc-client-secret=VALUE" and "--oidc-client-secret", "VALUE".
+// For a request header only the value goes ("--oidc-request-header=NAME=[redacted]").
+// It is the one redaction every printed command line and kubeconfig goes through.
+func RedactArgs(args []string) []string {
+	out := make([]string, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		out[i] = a
+		for _, f := range secretFlags {
+			if a == f && i+1 < len(args) { // two-argument form: the value is the next argument
+				i++
+				out[i] = redactValue(f, args[i])
+				break
+			}
+			if v, ok := strings.CutPrefix(a, f+"="); ok {
+				out[i] = f + "=" + redactValue(f, v)
+				break
+			}
 		}
-		if f == "--oidc-request-header" {
-			name, _, _ := strings.Cut(v, "=")
-			return f + "=" + name + "=" + redactedValue
-		}
-		return f + "=" + redactedValue
 	}
-	return a
+	return out
+}
+
+// redactValue is what is shown of flag f's value v.
+func redactValue(f, v string) string {
+	if f == "--oidc-request-header" {
+		name, _, _ := strings.Cut(v, "=")
+		return name + "=" + redactedValue
+	}
+	return redactedValue
 }
 
 func looksSecret(name string) bool {
