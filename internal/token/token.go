@@ -112,3 +112,19 @@ func (Secret) GoString() string { return "[redacted]" }
 
 // Reveal returns the secret value.
 func (s Secret) Reveal() string { return string(s) }
+
+// Format prints a Set with every token redacted, whatever the verb (%v, %+v,
+// %#v, %s, %q, %x, …), so that a Set logged or wrapped into an error by
+// mistake shows which tokens are present and when they expire, never a token.
+// JSON keeps the tokens: it is the cache's format.
+func (s Set) Format(f fmt.State, verb rune) {
+	present := func(v string) string {
+		if v == "" {
+			return `""`
+		}
+		return "[redacted]"
+	}
+	fmt.Fprintf(f, "token.Set{IDToken:%s AccessToken:%s RefreshToken:%s AccessTokenExpiry:%s ObtainedAt:%s}",
+		present(s.IDToken), present(s.AccessToken), present(s.RefreshToken),
+		s.AccessTokenExpiry.Format(time.RFC3339), s.ObtainedAt.Format(time.RFC3339))
+}
