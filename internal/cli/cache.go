@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"os"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/kubelogin/kubelogin/internal/tokencache"
 	"github.com/kubelogin/kubelogin/internal/usecase"
 )
 
@@ -26,11 +29,11 @@ func (o *cacheOptions) dir(getenv func(string) string) string {
 	if o.TokenCacheDir != "" {
 		return o.TokenCacheDir
 	}
-	return usecase.DefaultCacheDir(getenv)
+	return usecase.DefaultCacheDir(getenv, os.UserHomeDir)
 }
 
 func (o *cacheOptions) check() error {
-	return oneOf("--token-cache-storage", o.TokenCacheStorage, storages)
+	return oneOf("--token-cache-storage", o.TokenCacheStorage, tokencache.Storages)
 }
 
 func (o *cacheOptions) filter() usecase.CacheFilter {
@@ -104,7 +107,7 @@ refuses, the login is kept so that you can try again.`,
 			return err
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in, err := o.input(cmd.Flags(), c.OS.Getenv, c.Log.Printf)
+			in, err := o.input(cmd.Flags(), c.OS, c.Log.Printf)
 			if err != nil {
 				return err
 			}

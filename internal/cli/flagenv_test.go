@@ -8,6 +8,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/pflag"
 
+	"github.com/kubelogin/kubelogin/internal/grant"
+	"github.com/kubelogin/kubelogin/internal/system"
 	"github.com/kubelogin/kubelogin/internal/usecase"
 )
 
@@ -40,7 +42,7 @@ func parseWithEnv(t *testing.T, env map[string]string, args ...string) (usecase.
 	if err != nil {
 		return usecase.GetTokenInput{}, nil, err
 	}
-	in, err := o.input(f, func(k string) string { return env[k] }, func(string, ...any) {})
+	in, err := o.input(f, system.OS{Getenv: func(k string) string { return env[k] }, UserHomeDir: func() (string, error) { return "/home/u", nil }}, func(string, ...any) {})
 	return in, used, err
 }
 
@@ -73,18 +75,18 @@ func TestFlagsFromEnvironment(t *testing.T) {
 			}
 		}},
 		{"empty is unset", with("KUBELOGIN_GRANT_TYPE", ""), nil, func(t *testing.T, in usecase.GetTokenInput) {
-			if in.Login.GrantType != usecase.GrantAuthCode {
+			if in.Login.GrantType != grant.TypeAuthCode {
 				t.Errorf("grant %q", in.Login.GrantType)
 			}
 		}},
 		{"grant, username and password", with("KUBELOGIN_USERNAME", "alice", "KUBELOGIN_PASSWORD", "s3cret"), nil, func(t *testing.T, in usecase.GetTokenInput) {
-			if in.Login.GrantType != usecase.GrantPassword || in.Login.Username != "alice" || in.Login.Password.Reveal() != "s3cret" {
+			if in.Login.GrantType != grant.TypePassword || in.Login.Username != "alice" || in.Login.Password.Reveal() != "s3cret" {
 				t.Errorf("%+v", in.Login)
 			}
 		}},
 		{"bool and int", with("KUBELOGIN_OIDC_USE_ACCESS_TOKEN", "true", "KUBELOGIN_AUTHENTICATION_TIMEOUT_SEC", "42"), nil, func(t *testing.T, in usecase.GetTokenInput) {
-			if !in.Provider.UseAccessToken || in.Login.Timeout.Seconds() != 42 {
-				t.Errorf("use access token %t, timeout %s", in.Provider.UseAccessToken, in.Login.Timeout)
+			if !in.Provider.UseAccessToken || in.Login.Timeout().Seconds() != 42 {
+				t.Errorf("use access token %t, timeout %s", in.Provider.UseAccessToken, in.Login.Timeout())
 			}
 		}},
 		{"comma lists replace the default", with("KUBELOGIN_LISTEN_ADDRESS", "127.0.0.1:1,127.0.0.1:2", "KUBELOGIN_OIDC_EXTRA_SCOPE", "email,groups"), nil, func(t *testing.T, in usecase.GetTokenInput) {
@@ -96,12 +98,12 @@ func TestFlagsFromEnvironment(t *testing.T) {
 			}
 		}},
 		{"KEY=VALUE maps", with("KUBELOGIN_OIDC_AUTH_REQUEST_EXTRA_PARAMS", "prompt=consent,audience=k8s"), nil, func(t *testing.T, in usecase.GetTokenInput) {
-			if diff := cmp.Diff(map[string]string{"prompt": "consent", "audience": "k8s"}, in.Provider.ExtraParams); diff != "" {
+			if diff := cmp.Diff(map[string]string{"prompt": "consent", "audience": "k8s"}, in.Provider.AuthRequestExtraParams); diff != "" {
 				t.Error(diff)
 			}
 		}},
 		{"repeatable paths split like PATH", with("KUBELOGIN_CERTIFICATE_AUTHORITY", "/a/ca.pem:/b/ca,1.pem"), nil, func(t *testing.T, in usecase.GetTokenInput) {
-			if diff := cmp.Diff([]string{"/a/ca.pem", "/b/ca,1.pem"}, in.Provider.HTTP.CAFiles); diff != "" {
+			if diff := cmp.Diff([]string{"/a/ca.pem", "/b/ca,1.pem"}, in.HTTP.CAFiles); diff != "" {
 				t.Error(diff)
 			}
 		}},

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -15,257 +14,178 @@ import (
 	"github.com/kubelogin/kubelogin/internal/grant"
 	"github.com/kubelogin/kubelogin/internal/httpclient"
 	"github.com/kubelogin/kubelogin/internal/oidc"
-	"github.com/kubelogin/kubelogin/internal/token"
+	"github.com/kubelogin/kubelogin/internal/system"
+	"github.com/kubelogin/kubelogin/internal/tokencache"
 	"github.com/kubelogin/kubelogin/internal/usecase"
 )
 
-// getTokenOptions are the get-token flags, named exactly as int128/kubelogin names them.
+// getTokenOptions are the get-token flags, named exactly as int128/kubelogin
+// names them. Each flag is bound straight into the option group of the package
+// that uses it (usecase.GetTokenInput); input checks them and resolves the
+// defaults that depend on other flags.
 type getTokenOptions struct {
-	IssuerURL              string
-	ClientID               string
-	ClientSecret           string
-	RedirectURL            string
-	ExtraScopes            []string
-	UseAccessToken         bool
-	RequestHeaders         map[string]string
-	AuthRequestExtraParams map[string]string
-	LoginHint              string
-	PKCEMethod             string
-	UsePKCE                bool
-	ForceRefresh           bool
-
-	TokenCacheDir     string
-	TokenCacheStorage string
-
-	CertificateAuthority     []string
-	CertificateAuthorityData []string
-	InsecureSkipTLSVerify    bool
-	TLSRenegotiationOnce     bool
-	TLSRenegotiationFreely   bool
-	RequestTimeout           time.Duration
-
-	GrantType                  string
-	ListenAddresses            []string
-	SkipOpenBrowser            bool
-	BrowserCommand             string
-	AuthenticationTimeoutSec   int
-	LocalServerCert            string
-	LocalServerKey             string
-	OpenURLAfterAuthentication string
-	Username                   string
-	Password                   string
-	PasswordCommand            string
-
-	ClientAssertionKey  string
-	ClientAssertionCert string
-	ClientAssertionKID  string
-	ClientAssertionFile string
-	ClientAssertionEnv  string
+	usecase.GetTokenInput
 
 	// Flags of older versions that kubeconfigs still carry.
+	UsePKCE                     bool
 	ListenPort                  []int
-	RedirectURLHostname         string
 	RedirectURLAuthCodeKeyboard string
 }
 
 func (o *getTokenOptions) addFlags(f *pflag.FlagSet) {
-	f.StringVar(&o.IssuerURL, "oidc-issuer-url", "", "issuer URL of the OpenID provider (required)")
-	f.StringVar(&o.ClientID, "oidc-client-id", "", "client ID registered at the provider (required)")
-	f.StringVar(&o.ClientSecret, "oidc-client-secret", "", "client secret, for confidential clients")
-	f.StringVar(&o.RedirectURL, "oidc-redirect-url", "", "redirect URI sent to the provider; its path is the callback path (default http://localhost:<port bound>; for authcode-keyboard "+grant.DefaultKeyboardRedirectURL+")")
-	f.StringSliceVar(&o.ExtraScopes, "oidc-extra-scope", nil, "scope to request besides openid (repeatable, or a comma-separated list)")
-	f.BoolVar(&o.UseAccessToken, "oidc-use-access-token", false, "give kubectl the access token instead of the ID token")
-	f.StringToStringVar(&o.RequestHeaders, "oidc-request-header", nil, "extra header KEY=VALUE on every request to the provider (repeatable)")
-	f.StringToStringVar(&o.AuthRequestExtraParams, "oidc-auth-request-extra-params", nil, "extra parameter KEY=VALUE in the authorization request (repeatable)")
-	f.StringVar(&o.LoginHint, "oidc-login-hint", "", "account to log in as, sent as login_hint; each account has its own cached login")
-	f.StringVar(&o.PKCEMethod, "oidc-pkce-method", oidc.PKCEAuto, "PKCE method: auto (S256 when the provider lists it), no or S256")
+	p, h, l, c := &o.Provider, &o.HTTP, &o.Login, &o.Cache
+	f.StringVar(&p.IssuerURL, "oidc-issuer-url", "", "issuer URL of the OpenID provider (required)")
+	f.StringVar(&p.ClientID, "oidc-client-id", "", "client ID registered at the provider (required)")
+	f.StringVar((*string)(&p.ClientSecret), "oidc-client-secret", "", "client secret, for confidential clients")
+	f.StringVar(&l.RedirectURL, "oidc-redirect-url", "", "redirect URI sent to the provider; its path is the callback path (default http://localhost:<port bound>; for authcode-keyboard "+grant.DefaultKeyboardRedirectURL+")")
+	f.StringSliceVar(&p.ExtraScopes, "oidc-extra-scope", nil, "scope to request besides openid (repeatable, or a comma-separated list)")
+	f.BoolVar(&p.UseAccessToken, "oidc-use-access-token", false, "give kubectl the access token instead of the ID token")
+	f.StringToStringVar(&h.Headers, "oidc-request-header", nil, "extra header KEY=VALUE on every request to the provider (repeatable)")
+	f.StringToStringVar(&p.AuthRequestExtraParams, "oidc-auth-request-extra-params", nil, "extra parameter KEY=VALUE in the authorization request (repeatable)")
+	f.StringVar(&p.LoginHint, "oidc-login-hint", "", "account to log in as, sent as login_hint; each account has its own cached login")
+	f.StringVar(&p.PKCEMethod, "oidc-pkce-method", oidc.PKCEAuto, "PKCE method: auto (S256 when the provider lists it), no or S256")
 	f.BoolVar(&o.UsePKCE, "oidc-use-pkce", false, "same as --oidc-pkce-method=S256 (deprecated)")
-	f.BoolVar(&o.ForceRefresh, "force-refresh", false, "refresh the token even if the cached one is still valid")
+	f.BoolVar(&c.ForceRefresh, "force-refresh", false, "refresh the token even if the cached one is still valid")
 
-	f.StringVar(&o.TokenCacheDir, "token-cache-dir", "", "token cache directory (default $KUBECACHEDIR/oidc-login, else ~/.kube/cache/oidc-login)")
-	f.StringVar(&o.TokenCacheStorage, "token-cache-storage", usecase.StorageDisk, "token cache storage: disk, keyring or none")
+	f.StringVar(&c.Dir, "token-cache-dir", "", "token cache directory (default $KUBECACHEDIR/oidc-login, else ~/.kube/cache/oidc-login)")
+	f.StringVar(&c.Storage, "token-cache-storage", tokencache.StorageDisk, "token cache storage: disk, keyring or none")
 
-	f.StringArrayVar(&o.CertificateAuthority, "certificate-authority", nil, "PEM file of a CA to trust for the provider, besides the system's (repeatable)")
-	f.StringArrayVar(&o.CertificateAuthorityData, "certificate-authority-data", nil, "base64 PEM of a CA to trust for the provider, besides the system's (repeatable)")
-	f.BoolVar(&o.InsecureSkipTLSVerify, "insecure-skip-tls-verify", false, "do not verify the provider's certificate (insecure: for tests only)")
-	f.BoolVar(&o.TLSRenegotiationOnce, "tls-renegotiation-once", false, "allow the provider to renegotiate TLS once")
-	f.BoolVar(&o.TLSRenegotiationFreely, "tls-renegotiation-freely", false, "allow the provider to renegotiate TLS repeatedly")
-	f.DurationVar(&o.RequestTimeout, "oidc-request-timeout", httpclient.DefaultTimeout, "give up on a request to the provider after this long")
+	f.StringArrayVar(&h.CAFiles, "certificate-authority", nil, "PEM file of a CA to trust for the provider, besides the system's (repeatable)")
+	f.StringArrayVar(&h.CAData, "certificate-authority-data", nil, "base64 PEM of a CA to trust for the provider, besides the system's (repeatable)")
+	f.BoolVar(&h.InsecureSkipTLSVerify, "insecure-skip-tls-verify", false, "do not verify the provider's certificate (insecure: for tests only)")
+	f.BoolVar(&h.RenegotiateOnce, "tls-renegotiation-once", false, "allow the provider to renegotiate TLS once")
+	f.BoolVar(&h.RenegotiateFreely, "tls-renegotiation-freely", false, "allow the provider to renegotiate TLS repeatedly")
+	f.DurationVar(&h.Timeout, "oidc-request-timeout", httpclient.DefaultTimeout, "give up on a request to the provider after this long")
 
-	f.StringVar(&o.GrantType, "grant-type", usecase.GrantAuto, "how to log in: auto (password when --username is set, else authcode), authcode, authcode-keyboard, password, device-code or client-credentials")
-	f.StringSliceVar(&o.ListenAddresses, "listen-address", grant.DefaultListenAddresses, "addresses for the login callback server, tried in order (host:port; port 0 = any free port)")
-	f.BoolVar(&o.SkipOpenBrowser, "skip-open-browser", false, "print the login URL instead of opening a browser")
-	f.StringVar(&o.BrowserCommand, "browser-command", "", "program to open the login URL with (default: the system's browser)")
-	f.IntVar(&o.AuthenticationTimeoutSec, "authentication-timeout-sec", 180, "how long to wait for the login to finish, in seconds")
-	f.StringVar(&o.LocalServerCert, "local-server-cert", "", "certificate file to serve the login callback over HTTPS")
-	f.StringVar(&o.LocalServerKey, "local-server-key", "", "key file to serve the login callback over HTTPS")
-	f.StringVar(&o.OpenURLAfterAuthentication, "open-url-after-authentication", "", "page to send the browser to after the login")
-	f.StringVar(&o.Username, "username", "", "username for the password grant (prompted for when missing, if interactive)")
-	f.StringVar(&o.Password, "password", "", "password for the password grant (prompted for without echo when missing, if interactive)")
-	f.StringVar(&o.PasswordCommand, "password-command", "", "shell command that prints the password for the password grant (e.g. a password manager's), run only when a login is needed")
+	f.StringVar(&l.GrantType, "grant-type", grant.TypeAuto, "how to log in: auto (password when --username is set, else authcode), authcode, authcode-keyboard, password, device-code or client-credentials")
+	f.StringSliceVar(&l.ListenAddresses, "listen-address", grant.DefaultListenAddresses, "addresses for the login callback server, tried in order (host:port; port 0 = any free port)")
+	f.BoolVar(&l.SkipOpenBrowser, "skip-open-browser", false, "print the login URL instead of opening a browser")
+	f.StringVar(&l.BrowserCommand, "browser-command", "", "program to open the login URL with (default: the system's browser)")
+	f.IntVar(&l.AuthenticationTimeoutSec, "authentication-timeout-sec", 180, "how long to wait for the login to finish, in seconds")
+	f.StringVar(&l.LocalServerCert, "local-server-cert", "", "certificate file to serve the login callback over HTTPS")
+	f.StringVar(&l.LocalServerKey, "local-server-key", "", "key file to serve the login callback over HTTPS")
+	f.StringVar(&l.OpenURLAfterAuthentication, "open-url-after-authentication", "", "page to send the browser to after the login")
+	f.StringVar(&l.Username, "username", "", "username for the password grant (prompted for when missing, if interactive)")
+	f.StringVar((*string)(&l.Password), "password", "", "password for the password grant (prompted for without echo when missing, if interactive)")
+	f.StringVar(&l.PasswordCommand, "password-command", "", "shell command that prints the password for the password grant (e.g. a password manager's), run only when a login is needed")
 
-	f.StringVar(&o.ClientAssertionKey, "oidc-client-assertion-key", "", "PEM private key (RSA or EC) to sign client assertions with (private_key_jwt), for --grant-type=client-credentials")
-	f.StringVar(&o.ClientAssertionCert, "oidc-client-assertion-cert", "", "PEM certificate chain of --oidc-client-assertion-key, sent as x5c")
-	f.StringVar(&o.ClientAssertionKID, "oidc-client-assertion-kid", "", "kid of --oidc-client-assertion-key as registered at the provider (default: the certificate's SHA-256 thumbprint, else the key's JWK thumbprint)")
-	f.StringVar(&o.ClientAssertionFile, "oidc-client-assertion-file", "", "file holding a federated token (JWT) to authenticate the client with, read at every login (e.g. a projected service account token), for --grant-type=client-credentials")
-	f.StringVar(&o.ClientAssertionEnv, "oidc-client-assertion-env", "", "name of an environment variable holding a federated token (JWT) to authenticate the client with, for --grant-type=client-credentials")
+	a := &l.ClientAssertion
+	f.StringVar(&a.Key, "oidc-client-assertion-key", "", "PEM private key (RSA or EC) to sign client assertions with (private_key_jwt), for --grant-type=client-credentials")
+	f.StringVar(&a.Cert, "oidc-client-assertion-cert", "", "PEM certificate chain of --oidc-client-assertion-key, sent as x5c")
+	f.StringVar(&a.KID, "oidc-client-assertion-kid", "", "kid of --oidc-client-assertion-key as registered at the provider (default: the certificate's SHA-256 thumbprint, else the key's JWK thumbprint)")
+	f.StringVar(&a.File, "oidc-client-assertion-file", "", "file holding a federated token (JWT) to authenticate the client with, read at every login (e.g. a projected service account token), for --grant-type=client-credentials")
+	f.StringVar(&a.Env, "oidc-client-assertion-env", "", "name of an environment variable holding a federated token (JWT) to authenticate the client with, for --grant-type=client-credentials")
 
 	f.IntSliceVar(&o.ListenPort, "listen-port", nil, "obsolete: use --listen-address")
-	f.StringVar(&o.RedirectURLHostname, "oidc-redirect-url-hostname", "", "obsolete: use --oidc-redirect-url")
+	f.StringVar(&l.RedirectHostname, "oidc-redirect-url-hostname", "", "obsolete: use --oidc-redirect-url")
 	f.StringVar(&o.RedirectURLAuthCodeKeyboard, "oidc-redirect-url-authcode-keyboard", "", "obsolete: use --oidc-redirect-url")
 	for _, name := range []string{"oidc-use-pkce", "listen-port", "oidc-redirect-url-hostname", "oidc-redirect-url-authcode-keyboard"} {
 		f.MarkHidden(name)
 	}
 }
 
-var (
-	grantTypes = []string{usecase.GrantAuto, usecase.GrantAuthCode, usecase.GrantAuthCodeKeyboard, usecase.GrantPassword, usecase.GrantDeviceCode, usecase.GrantClientCredentials}
-	storages   = []string{usecase.StorageDisk, usecase.StorageKeyring, usecase.StorageNone}
-	pkce       = []string{oidc.PKCEAuto, oidc.PKCENo, oidc.PKCES256}
-)
+var pkce = []string{oidc.PKCEAuto, oidc.PKCENo, oidc.PKCES256}
 
-// input checks the flags and turns them into use-case input. warn receives
-// notes about obsolete flags.
-func (o *getTokenOptions) input(flags *pflag.FlagSet, getenv func(string) string, warn func(string, ...any)) (usecase.GetTokenInput, error) {
-	var in usecase.GetTokenInput
-	if o.IssuerURL == "" {
+// input checks the flags, resolves the defaults that depend on other flags
+// and the obsolete flags, and returns the option groups. warn receives notes
+// about obsolete flags.
+func (o *getTokenOptions) input(flags *pflag.FlagSet, sys system.OS, warn func(string, ...any)) (usecase.GetTokenInput, error) {
+	in := o.GetTokenInput
+	p, l := &in.Provider, &in.Login
+	if p.IssuerURL == "" {
 		return in, errors.New("--oidc-issuer-url is missing")
 	}
-	if o.ClientID == "" {
+	if p.ClientID == "" {
 		return in, errors.New("--oidc-client-id is missing")
 	}
-	if err := oneOf("--grant-type", o.GrantType, grantTypes); err != nil {
+	if err := oneOf("--grant-type", l.GrantType, grant.Types); err != nil {
 		return in, err
 	}
-	if err := oneOf("--token-cache-storage", o.TokenCacheStorage, storages); err != nil {
+	if err := oneOf("--token-cache-storage", in.Cache.Storage, tokencache.Storages); err != nil {
 		return in, err
 	}
-	if err := oneOf("--oidc-pkce-method", o.PKCEMethod, pkce); err != nil {
+	if err := oneOf("--oidc-pkce-method", p.PKCEMethod, pkce); err != nil {
 		return in, err
 	}
-	if o.AuthenticationTimeoutSec <= 0 {
-		return in, fmt.Errorf("--authentication-timeout-sec must be positive, not %d", o.AuthenticationTimeoutSec)
+	if l.AuthenticationTimeoutSec <= 0 {
+		return in, fmt.Errorf("--authentication-timeout-sec must be positive, not %d", l.AuthenticationTimeoutSec)
 	}
-	if o.RequestTimeout <= 0 {
-		return in, fmt.Errorf("--oidc-request-timeout must be positive, not %s", o.RequestTimeout)
+	if in.HTTP.Timeout <= 0 {
+		return in, fmt.Errorf("--oidc-request-timeout must be positive, not %s", in.HTTP.Timeout)
 	}
-	if (o.LocalServerCert == "") != (o.LocalServerKey == "") {
+	if (l.LocalServerCert == "") != (l.LocalServerKey == "") {
 		return in, errors.New("give both --local-server-cert and --local-server-key, or neither")
 	}
-	if err := o.checkClientAuth(); err != nil {
+	if err := checkClientAuth(in); err != nil {
 		return in, err
 	}
-	pkceMethod := o.PKCEMethod
 	if o.UsePKCE {
-		pkceMethod = oidc.PKCES256
+		p.PKCEMethod = oidc.PKCES256
 	}
-	grantType := o.GrantType
-	if grantType == usecase.GrantAuto {
-		grantType = usecase.GrantAuthCode
-		if o.Username != "" {
-			grantType = usecase.GrantPassword
+	if l.GrantType == grant.TypeAuto {
+		l.GrantType = grant.TypeAuthCode
+		if l.Username != "" {
+			l.GrantType = grant.TypePassword
 		}
 	}
-	addrs, addrsGiven := o.ListenAddresses, flags.Changed("listen-address")
+	l.ListenAddressesGiven = flags.Changed("listen-address")
 	if len(o.ListenPort) > 0 {
 		warn("warning: --listen-port is obsolete; use --listen-address=127.0.0.1:PORT")
-		if !addrsGiven {
-			addrs = nil
-			for _, p := range o.ListenPort {
-				addrs = append(addrs, net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+		if !l.ListenAddressesGiven {
+			l.ListenAddresses = nil
+			for _, port := range o.ListenPort {
+				l.ListenAddresses = append(l.ListenAddresses, net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 			}
-			addrsGiven = true
+			l.ListenAddressesGiven = true
 		}
 	}
-	redirectURL := o.RedirectURL
-	if o.RedirectURLHostname != "" {
+	if l.RedirectHostname != "" {
 		warn("warning: --oidc-redirect-url-hostname is obsolete; use --oidc-redirect-url")
 	}
 	if o.RedirectURLAuthCodeKeyboard != "" {
 		warn("warning: --oidc-redirect-url-authcode-keyboard is obsolete; use --oidc-redirect-url")
-		if grantType == usecase.GrantAuthCodeKeyboard && redirectURL == "" {
-			redirectURL = o.RedirectURLAuthCodeKeyboard
+		if l.GrantType == grant.TypeAuthCodeKeyboard && l.RedirectURL == "" {
+			l.RedirectURL = o.RedirectURLAuthCodeKeyboard
 		}
 	}
-	cacheDir := o.TokenCacheDir
-	if cacheDir == "" {
-		cacheDir = usecase.DefaultCacheDir(getenv)
+	if in.Cache.Dir == "" {
+		in.Cache.Dir = usecase.DefaultCacheDir(sys.Getenv, sys.UserHomeDir)
 	}
-	extraParams, err := o.extraParams()
+	params, err := p.ExtraParams()
 	if err != nil {
 		return in, err
 	}
-	in = usecase.GetTokenInput{
-		Provider: usecase.Provider{
-			IssuerURL:      o.IssuerURL,
-			ClientID:       o.ClientID,
-			ClientSecret:   token.Secret(o.ClientSecret),
-			ExtraScopes:    o.ExtraScopes,
-			PKCEMethod:     pkceMethod,
-			ExtraParams:    extraParams,
-			UseAccessToken: o.UseAccessToken,
-			HTTP: httpclient.Options{
-				CAFiles:               o.CertificateAuthority,
-				CAData:                o.CertificateAuthorityData,
-				InsecureSkipTLSVerify: o.InsecureSkipTLSVerify,
-				RenegotiateOnce:       o.TLSRenegotiationOnce,
-				RenegotiateFreely:     o.TLSRenegotiationFreely,
-				Headers:               o.RequestHeaders,
-				Timeout:               o.RequestTimeout,
-			},
-		},
-		Login: usecase.Login{
-			GrantType:                  grantType,
-			ListenAddresses:            addrs,
-			ListenAddressesGiven:       addrsGiven,
-			RedirectURL:                redirectURL,
-			RedirectHostname:           o.RedirectURLHostname,
-			SkipOpenBrowser:            o.SkipOpenBrowser,
-			BrowserCommand:             o.BrowserCommand,
-			Timeout:                    time.Duration(o.AuthenticationTimeoutSec) * time.Second,
-			LocalServerCert:            o.LocalServerCert,
-			LocalServerKey:             o.LocalServerKey,
-			OpenURLAfterAuthentication: o.OpenURLAfterAuthentication,
-			Username:                   o.Username,
-			Password:                   token.Secret(o.Password),
-			PasswordCommand:            o.PasswordCommand,
-			ClientAssertionKey:         o.ClientAssertionKey,
-			ClientAssertionCert:        o.ClientAssertionCert,
-			ClientAssertionKID:         o.ClientAssertionKID,
-			ClientAssertionFile:        o.ClientAssertionFile,
-			ClientAssertionEnv:         o.ClientAssertionEnv,
-		},
-		Cache: usecase.Cache{Dir: cacheDir, Storage: o.TokenCacheStorage, ForceRefresh: o.ForceRefresh},
-	}
+	p.AuthRequestExtraParams = params
 	return in, nil
 }
 
 // checkClientAuth checks the client assertion flags: at most one assertion,
 // only for the client-credentials grant, which needs some client
 // authentication.
-func (o *getTokenOptions) checkClientAuth() error {
+func checkClientAuth(in usecase.GetTokenInput) error {
+	a, grantType := in.Login.ClientAssertion, in.Login.GrantType
 	var given []string
-	for _, a := range []struct{ flag, value string }{
-		{"--oidc-client-assertion-key", o.ClientAssertionKey},
-		{"--oidc-client-assertion-file", o.ClientAssertionFile},
-		{"--oidc-client-assertion-env", o.ClientAssertionEnv},
+	for _, f := range []struct{ flag, value string }{
+		{"--oidc-client-assertion-key", a.Key},
+		{"--oidc-client-assertion-file", a.File},
+		{"--oidc-client-assertion-env", a.Env},
 	} {
-		if a.value != "" {
-			given = append(given, a.flag)
+		if f.value != "" {
+			given = append(given, f.flag)
 		}
 	}
 	switch {
 	case len(given) > 1:
 		return fmt.Errorf("give only one of %s", strings.Join(given, ", "))
-	case o.ClientAssertionCert != "" && o.ClientAssertionKey == "":
+	case a.Cert != "" && a.Key == "":
 		return errors.New("--oidc-client-assertion-cert needs --oidc-client-assertion-key (the certificate's private key)")
-	case o.ClientAssertionKID != "" && o.ClientAssertionKey == "":
+	case a.KID != "" && a.Key == "":
 		return errors.New("--oidc-client-assertion-kid needs --oidc-client-assertion-key")
-	case len(given) == 1 && o.GrantType != usecase.GrantClientCredentials:
+	case len(given) == 1 && grantType != grant.TypeClientCredentials:
 		return fmt.Errorf("%s is for --grant-type=client-credentials", given[0])
-	case len(given) == 1 && o.ClientSecret != "":
+	case len(given) == 1 && in.Provider.ClientSecret != "":
 		return fmt.Errorf("give either --oidc-client-secret or %s, not both", given[0])
-	case o.GrantType == usecase.GrantClientCredentials && len(given) == 0 && o.ClientSecret == "":
+	case grantType == grant.TypeClientCredentials && len(given) == 0 && in.Provider.ClientSecret == "":
 		return errors.New("--grant-type=client-credentials needs the client to authenticate: give --oidc-client-secret, " +
 			"--oidc-client-assertion-key (private_key_jwt), --oidc-client-assertion-file or --oidc-client-assertion-env (a federated token)")
 	}
@@ -308,7 +228,7 @@ line wins.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in, err := o.input(cmd.Flags(), c.OS.Getenv, c.Log.Printf)
+			in, err := o.input(cmd.Flags(), c.OS, c.Log.Printf)
 			if err != nil {
 				return err
 			}

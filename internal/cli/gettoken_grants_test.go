@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubelogin/kubelogin/internal/usecase"
+	"github.com/kubelogin/kubelogin/internal/grant"
 )
 
 func TestGrantFlags(t *testing.T) {
@@ -38,7 +38,7 @@ func TestGrantFlags(t *testing.T) {
 				if tc.name == "password command" && in.Login.PasswordCommand != "pass show k8s" {
 					t.Errorf("PasswordCommand = %q", in.Login.PasswordCommand)
 				}
-				if strings.HasPrefix(tc.name, "client credentials with a key") && (in.Login.ClientAssertionKey != "k.pem" || in.Login.ClientAssertionCert != "c.pem" || in.Login.GrantType != usecase.GrantClientCredentials) {
+				if strings.HasPrefix(tc.name, "client credentials with a key") && (in.Login.ClientAssertion.Key != "k.pem" || in.Login.ClientAssertion.Cert != "c.pem" || in.Login.GrantType != grant.TypeClientCredentials) {
 					t.Errorf("%+v", in.Login)
 				}
 				return

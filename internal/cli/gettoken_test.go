@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/pflag"
 
+	"github.com/kubelogin/kubelogin/internal/grant"
 	"github.com/kubelogin/kubelogin/internal/logger"
 	"github.com/kubelogin/kubelogin/internal/system"
 	"github.com/kubelogin/kubelogin/internal/usecase"
@@ -24,7 +25,7 @@ func parse(t *testing.T, args ...string) (usecase.GetTokenInput, []string, error
 	}
 	var warnings []string
 	env := map[string]string{"KUBECACHEDIR": "/kc"}
-	in, err := o.input(f, func(k string) string { return env[k] }, func(format string, _ ...any) { warnings = append(warnings, format) })
+	in, err := o.input(f, system.OS{Getenv: func(k string) string { return env[k] }, UserHomeDir: func() (string, error) { return "/home/u", nil }}, func(format string, _ ...any) { warnings = append(warnings, format) })
 	return in, warnings, err
 }
 
@@ -39,7 +40,7 @@ func TestGetTokenFlagsToInput(t *testing.T) {
 			if diff := cmp.Diff([]string{"127.0.0.1:8000", "127.0.0.1:18000"}, in.Login.ListenAddresses); diff != "" {
 				t.Error(diff)
 			}
-			if in.Login.GrantType != usecase.GrantAuthCode || in.Provider.PKCEMethod != "auto" || in.Login.Timeout != 180*time.Second {
+			if in.Login.GrantType != grant.TypeAuthCode || in.Provider.PKCEMethod != "auto" || in.Login.Timeout() != 180*time.Second {
 				t.Errorf("%+v", in.Login)
 			}
 			if in.Cache.Dir != "/kc/oidc-login" || in.Cache.Storage != "disk" {
@@ -50,7 +51,7 @@ func TestGetTokenFlagsToInput(t *testing.T) {
 			if diff := cmp.Diff([]string{"email", "profile", "groups"}, in.Provider.ExtraScopes); diff != "" {
 				t.Error(diff)
 			}
-			if diff := cmp.Diff([]string{"QUJD"}, in.Provider.HTTP.CAData); diff != "" {
+			if diff := cmp.Diff([]string{"QUJD"}, in.HTTP.CAData); diff != "" {
 				t.Error(diff)
 			}
 		}},
@@ -65,7 +66,7 @@ func TestGetTokenFlagsToInput(t *testing.T) {
 			}
 		}},
 		{"username selects password", []string{"--username=u"}, func(t *testing.T, in usecase.GetTokenInput) {
-			if in.Login.GrantType != usecase.GrantPassword {
+			if in.Login.GrantType != grant.TypePassword {
 				t.Errorf("GrantType = %q", in.Login.GrantType)
 			}
 		}},
@@ -75,10 +76,10 @@ func TestGetTokenFlagsToInput(t *testing.T) {
 			}
 		}},
 		{"headers and params", []string{"--oidc-request-header=X-A=1", "--oidc-auth-request-extra-params=prompt=consent", "--oidc-auth-request-extra-params=audience=k8s"}, func(t *testing.T, in usecase.GetTokenInput) {
-			if diff := cmp.Diff(map[string]string{"X-A": "1"}, in.Provider.HTTP.Headers); diff != "" {
+			if diff := cmp.Diff(map[string]string{"X-A": "1"}, in.HTTP.Headers); diff != "" {
 				t.Error(diff)
 			}
-			if diff := cmp.Diff(map[string]string{"prompt": "consent", "audience": "k8s"}, in.Provider.ExtraParams); diff != "" {
+			if diff := cmp.Diff(map[string]string{"prompt": "consent", "audience": "k8s"}, in.Provider.AuthRequestExtraParams); diff != "" {
 				t.Error(diff)
 			}
 		}},

@@ -7,6 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/kubelogin/kubelogin/internal/grant"
+	"github.com/kubelogin/kubelogin/internal/tokencache"
 )
 
 // flagGroups orders --help by topic. Flags not listed fall under "Other flags".
@@ -100,8 +103,8 @@ func writeFlagGroups(w io.Writer, flags *pflag.FlagSet) {
 // fixed set, on every command that has them.
 func completeValues(cmd *cobra.Command) {
 	sets := map[string][]string{
-		"grant-type":          grantTypes,
-		"token-cache-storage": storages,
+		"grant-type":          grant.Types,
+		"token-cache-storage": tokencache.Storages,
 		"oidc-pkce-method":    pkce,
 		"output":              {"table", "json"},
 	}

@@ -121,7 +121,7 @@ and keeps the previous file as a backup. Running it again changes nothing.`,
 			return err
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			in, err := o.getToken.input(cmd.Flags(), c.OS.Getenv, c.Log.Printf)
+			in, err := o.getToken.input(cmd.Flags(), c.OS, c.Log.Printf)
 			if err != nil {
 				return err
 			}

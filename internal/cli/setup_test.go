@@ -80,11 +80,11 @@ func TestLoginHintIsAnExtraParam(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(map[string]string{"login_hint": "bob@example.com", "prompt": "login"}, in.Provider.ExtraParams); diff != "" {
+	if diff := cmp.Diff(map[string]string{"login_hint": "bob@example.com", "prompt": "login"}, in.Provider.AuthRequestExtraParams); diff != "" {
 		t.Error(diff)
 	}
 	same, _, _ := parse(t, "--oidc-issuer-url=https://i", "--oidc-client-id=c", "--oidc-auth-request-extra-params=login_hint=bob@example.com", "--oidc-auth-request-extra-params=prompt=login")
-	if !cmp.Equal(in.Provider.ExtraParams, same.Provider.ExtraParams) {
+	if !cmp.Equal(in.Provider.AuthRequestExtraParams, same.Provider.AuthRequestExtraParams) {
 		t.Error("--oidc-login-hint differs from the same extra parameter")
 	}
 	_, _, err = parse(t, "--oidc-issuer-url=https://i", "--oidc-client-id=c", "--oidc-login-hint=a", "--oidc-auth-request-extra-params=login_hint=b")

@@ -5,6 +5,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/kubelogin/kubelogin/internal/kubeconfig"
+	"github.com/kubelogin/kubelogin/internal/token"
 )
 
 // kubeconfigOptions select kubeconfig entries as kubectl's flags of the same names do.
@@ -48,24 +49,24 @@ func (c *Cmd) addStandalone(root *cobra.Command) {
 		}
 		ap, flags, g := target.AuthProvider, cmd.Flags(), &o.getToken
 		if !flags.Changed("oidc-issuer-url") {
-			g.IssuerURL = ap.IssuerURL
+			g.Provider.IssuerURL = ap.IssuerURL
 		}
 		if !flags.Changed("oidc-client-id") {
-			g.ClientID = ap.ClientID
+			g.Provider.ClientID = ap.ClientID
 		}
 		if !flags.Changed("oidc-client-secret") {
-			g.ClientSecret = ap.ClientSecret
+			g.Provider.ClientSecret = token.Secret(ap.ClientSecret)
 		}
 		if !flags.Changed("oidc-extra-scope") {
-			g.ExtraScopes = ap.ExtraScopes
+			g.Provider.ExtraScopes = ap.ExtraScopes
 		}
 		if ap.CAFile != "" {
-			g.CertificateAuthority = append(g.CertificateAuthority, ap.CAFile)
+			g.HTTP.CAFiles = append(g.HTTP.CAFiles, ap.CAFile)
 		}
 		if ap.CAData != "" {
-			g.CertificateAuthorityData = append(g.CertificateAuthorityData, ap.CAData)
+			g.HTTP.CAData = append(g.HTTP.CAData, ap.CAData)
 		}
-		in, err := g.input(flags, c.OS.Getenv, c.Log.Printf)
+		in, err := g.input(flags, c.OS, c.Log.Printf)
 		if err != nil {
 			return err
 		}

@@ -25,24 +25,12 @@ import (
 // AuthCode is the authorization code grant with PKCE through the browser and a
 // loopback server (RFC 8252).
 type AuthCode struct {
-	Client *oidc.Client
-	// ListenAddresses are tried in order; ListenAddressesGiven tells whether
-	// the user chose them (then a fixed redirect URL must agree with them).
-	ListenAddresses      []string
-	ListenAddressesGiven bool
-	// RedirectURL is --oidc-redirect-url; "" means http://localhost:<port>.
-	RedirectURL string
-	// RedirectHostname replaces "localhost" in the default redirect URL.
-	RedirectHostname string
-	Browser          system.Browser
-	// BrowserCommand is --browser-command; "" is the system's browser.
-	BrowserCommand  string
-	SkipOpenBrowser bool
-	Timeout         time.Duration
-	// LocalServerCert and LocalServerKey serve the callback over HTTPS.
-	LocalServerCert, LocalServerKey string
-	// OpenURLAfterAuthentication is where the browser goes after the login.
-	OpenURLAfterAuthentication string
+	Options
+	Client  *oidc.Client
+	Browser system.Browser
+	// NoBrowser prints the URL instead of opening a browser
+	// (--skip-open-browser, or no browser can be seen here).
+	NoBrowser bool
 	// Paste, when not nil, also reads the code (or the address the browser
 	// ended on) from the terminal while the loopback server waits, whichever
 	// comes first: for a browser on another machine, which cannot reach this
@@ -79,7 +67,7 @@ func (g *AuthCode) Token(ctx context.Context, _ *token.Set) (*token.Set, error) 
 	}
 	authURL, state, nonce, verifier := authRequest(conf, g.Client.Config().ExtraParams, usePKCE)
 
-	ctx, cancel := context.WithTimeout(ctx, g.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, g.Timeout())
 	defer cancel()
 	cb := &callbackServer{
 		path:       cmp.Or(redirect.Path, "/"),
@@ -136,7 +124,7 @@ func (g *AuthCode) Token(ctx context.Context, _ *token.Set) (*token.Set, error) 
 				g.Log.Printf("") // end the line of the paste prompt
 			}
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return nil, fmt.Errorf("no login within %s: the browser did not come back to %s (finish the login in the browser, check that the provider allows this redirect URI, or raise --authentication-timeout-sec)", g.Timeout, redirect)
+				return nil, fmt.Errorf("no login within %s: the browser did not come back to %s (finish the login in the browser, check that the provider allows this redirect URI, or raise --authentication-timeout-sec)", g.Timeout(), redirect)
 			}
 			return nil, fmt.Errorf("login interrupted: %w", ctx.Err())
 		case r := <-cb.codes:
@@ -192,7 +180,7 @@ func (g *AuthCode) openBrowser(authURL string, redirect *url.URL) {
 			"copy the address of that page from its address bar and paste it here.", authURL, redirect)
 		return
 	}
-	if g.SkipOpenBrowser {
+	if g.NoBrowser {
 		g.Log.Printf("Please visit the following URL in your browser: %s", authURL)
 		return
 	}

@@ -25,18 +25,18 @@ const slowDownStep = 5 * time.Second
 // kubelogin polls the provider. It sends PKCE when the provider supports it
 // (Keycloak requires it) and the extra parameters.
 type DeviceCode struct {
+	Options
 	Client *oidc.Client
-	// Browser, BrowserCommand and SkipOpenBrowser are the authcode grant's:
-	// the verification URL is opened when a browser can be.
-	Browser         system.Browser
-	BrowserCommand  string
-	SkipOpenBrowser bool
+	// Browser and NoBrowser are the authcode grant's: the verification URL
+	// is opened when a browser can be.
+	Browser   system.Browser
+	NoBrowser bool
 	// QRCode draws the verification URL as a QR code (when stderr is a terminal).
 	QRCode         bool
 	UseAccessToken bool
-	// Timeout bounds the login, as do the codes' expires_in.
-	Timeout time.Duration
-	Log     *logger.Logger
+	// Now is the clock; the login is bounded by Timeout and the codes' expires_in.
+	Now func() time.Time
+	Log *logger.Logger
 }
 
 // Token runs the login. stale is ignored.
@@ -54,8 +54,8 @@ func (g *DeviceCode) Token(ctx context.Context, _ *token.Set) (*token.Set, error
 	if err != nil {
 		return nil, err
 	}
-	start := time.Now()
-	limit, expiry := g.Timeout, false
+	start := g.Now()
+	limit, expiry := g.Timeout(), false
 	if da.ExpiresIn > 0 && da.ExpiresIn <= limit {
 		limit, expiry = da.ExpiresIn, true
 	}
@@ -74,9 +74,9 @@ func (g *DeviceCode) Token(ctx context.Context, _ *token.Set) (*token.Set, error
 			case !errors.Is(ctx.Err(), context.DeadlineExceeded):
 				return nil, fmt.Errorf("login interrupted: %w", ctx.Err())
 			case expiry:
-				return nil, g.expired(time.Since(start))
+				return nil, g.expired(g.Now().Sub(start))
 			}
-			return nil, fmt.Errorf("no login within %s: the code was not confirmed at %s (raise --authentication-timeout-sec)", g.Timeout, da.VerificationURI)
+			return nil, fmt.Errorf("no login within %s: the code was not confirmed at %s (raise --authentication-timeout-sec)", g.Timeout(), da.VerificationURI)
 		case <-timer.C:
 		}
 		set, err := g.Client.PollDeviceToken(ctx, da.DeviceCode, verifier, !g.UseAccessToken)
@@ -101,7 +101,7 @@ func (g *DeviceCode) Token(ctx context.Context, _ *token.Set) (*token.Set, error
 		case "access_denied":
 			return nil, fmt.Errorf("the login was denied at the provider (%s); run the command again to retry", describe(te))
 		case "expired_token":
-			return nil, g.expired(time.Since(start))
+			return nil, g.expired(g.Now().Sub(start))
 		default:
 			return nil, fmt.Errorf("device login: %w", err)
 		}
@@ -138,7 +138,7 @@ func (g *DeviceCode) show(da *oidc.DeviceAuth) {
 		}
 	}
 	g.Log.Printf("%s", msg.String())
-	if !g.SkipOpenBrowser {
+	if !g.NoBrowser {
 		g.Log.Printf("Opening the browser at that address.")
 		err := g.Browser.Open(open, g.BrowserCommand, func(err error) {
 			g.Log.Printf("The browser launcher failed (%v); visit the address above by hand.", err)

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/url"
 	"strings"
-	"time"
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -42,12 +41,11 @@ const DefaultKeyboardRedirectURL = "urn:ietf:wg:oauth:2.0:oob"
 // reach this machine (SSH without port forwarding): it prints the URL and
 // reads the code, or the whole redirected URL, from the terminal.
 type AuthCodeKeyboard struct {
+	Options
 	Client *oidc.Client
-	// RedirectURL is --oidc-redirect-url; "" means DefaultKeyboardRedirectURL.
-	RedirectURL string
-	Terminal    Terminal
-	Timeout     time.Duration
-	Log         *logger.Logger
+	// Terminal is nil when kubelogin may not read stdin.
+	Terminal Terminal
+	Log      *logger.Logger
 }
 
 // Token runs the login. stale is ignored.
@@ -70,7 +68,7 @@ func (g *AuthCodeKeyboard) Token(ctx context.Context, _ *token.Set) (*token.Set,
 	authURL, state, nonce, verifier := authRequest(conf, g.Client.Config().ExtraParams, usePKCE)
 	g.Log.Printf("Please visit the following URL in your browser and log in:\n  %s", authURL)
 
-	ctx, cancel := context.WithTimeout(ctx, g.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, g.Timeout())
 	defer cancel()
 	for attempt := 1; ; attempt++ {
 		line, err := g.Terminal.ReadLine(ctx, "Enter the code (or paste the address the browser ended on): ")
@@ -93,7 +91,7 @@ func (g *AuthCodeKeyboard) Token(ctx context.Context, _ *token.Set) (*token.Set,
 func (g *AuthCodeKeyboard) readError(ctx context.Context, err error) error {
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return fmt.Errorf("no code entered within %s (raise --authentication-timeout-sec)", g.Timeout)
+		return fmt.Errorf("no code entered within %s (raise --authentication-timeout-sec)", g.Timeout())
 	case ctx.Err() != nil:
 		return fmt.Errorf("login interrupted: %w", ctx.Err())
 	case errors.Is(err, io.EOF):

@@ -17,13 +17,10 @@ import (
 // KUBELOGIN_PASSWORD), else from PasswordCommand, else from a prompt without
 // echo, which only an interactive session allows.
 type Password struct {
-	Client   *oidc.Client
-	Username string
-	Password token.Secret
-	// PasswordCommand is run through the shell, when Password is empty, by
-	// RunCommand; its standard output, less one trailing newline, is the password.
-	PasswordCommand string
-	RunCommand      func(ctx context.Context, command string) ([]byte, error)
+	Options
+	Client *oidc.Client
+	// RunCommand runs PasswordCommand.
+	RunCommand func(ctx context.Context, command string) ([]byte, error)
 	// Terminal is nil when kubelogin may not prompt.
 	Terminal       Terminal
 	UseAccessToken bool

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kubelogin/kubelogin/internal/grant"
 	"github.com/kubelogin/kubelogin/internal/kubeconfig"
 	"github.com/kubelogin/kubelogin/internal/logger"
 	"github.com/kubelogin/kubelogin/internal/system"
@@ -180,24 +181,24 @@ func migrateFlags(flags []string) ([]string, []string) {
 // needsTerminal reports whether get-token with these flags prompts on the
 // terminal: the password grant without a password, or the keyboard grant.
 func needsTerminal(flags []string) bool {
-	grant, username, password := "", false, false
+	grantType, username, password := "", false, false
 	for _, a := range flags {
 		name, value, _ := strings.Cut(a, "=")
 		switch name {
 		case "--grant-type":
-			grant = value
+			grantType = value
 		case "--username":
 			username = true
 		case "--password":
 			password = true
 		}
 	}
-	switch grant {
-	case GrantAuthCodeKeyboard:
+	switch grantType {
+	case grant.TypeAuthCodeKeyboard:
 		return true
-	case GrantPassword:
+	case grant.TypePassword:
 		return !password
-	case "", GrantAuto:
+	case "", grant.TypeAuto:
 		return username && !password
 	}
 	return false

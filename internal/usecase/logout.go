@@ -23,7 +23,7 @@ func NewLogout(g *GetToken) *Logout { return &Logout{GetToken: g} }
 // Run logs out and reports what it did on stdout.
 func (u *Logout) Run(ctx context.Context, in GetTokenInput) error {
 	out := u.GetToken.OS.Stdout
-	caPEMs, err := in.Provider.HTTP.LoadCACerts()
+	caPEMs, err := in.HTTP.LoadCACerts()
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func (u *Logout) revoke(ctx context.Context, in GetTokenInput, caPEMs [][]byte, 
 		fmt.Fprintf(out, "The cached login has no refresh or access token: nothing to revoke.\n")
 		return nil
 	}
-	lc := lazyClient{in: in.Provider, caPEMs: caPEMs, log: u.GetToken.Log, now: u.GetToken.OS.Now}
+	lc := lazyClient{in: in.Provider, http: in.HTTP, caPEMs: caPEMs, log: u.GetToken.Log, now: u.GetToken.OS.Now}
 	client, err := lc.get()
 	if err != nil {
 		return err

@@ -10,7 +10,7 @@ import (
 // keyring it checks that the keyring answers (reading the entry for key, which
 // the cache then uses): when it does not, the run fails with a message naming
 // the alternative. Tokens are never written to plain files instead.
-func openStore(c Cache, key string) (tokencache.Store, error) {
+func openStore(c tokencache.Options, key string) (tokencache.Store, error) {
 	if c.Storage != StorageKeyring {
 		return tokencache.Disk{Dir: c.Dir}, nil
 	}
