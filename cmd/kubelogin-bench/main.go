@@ -1,11 +1,19 @@
 // Command kubelogin-bench measures kubelogin (make bench). It builds the plugin
-// and the floor program, then reports, within one run on one machine:
+// and the floor program with the release flags (CGO_ENABLED=0, -trimpath,
+// -s -w), and int128/kubelogin (hack/int128-kubelogin.sh, cached), then
+// reports, within one run on one machine:
 //
-//   - the cached get-token path against the floor program, run alternately
-//     (A B A B …) so that machine noise hits both: medians, spread, ratio, peak RSS;
+//   - the cached get-token path of kubelogin, the floor program and
+//     int128/kubelogin, run in one alternation (A B C, B C A, …) so that
+//     machine noise hits all of them: medians, spread, ratios, peak RSS;
+//   - the cached path with 1, 100 and 1,000 logins in the cache directory,
+//     and status and clean at 1,000;
 //   - refreshes against the in-process provider with a per-request latency,
 //     counting the requests the provider receives (warm and cold metadata);
-//   - the stripped binary size.
+//   - the stripped binary sizes.
+//
+// -with NAME=PATH adds another build of kubelogin to the alternation, to
+// measure a change before and after in the same run.
 //
 // When its first argument is a URL it acts as the scripted browser instead.
 package main
@@ -32,30 +40,68 @@ func main() {
 		}
 		return
 	}
-	pairs := flag.Int("pairs", 200, "measured A/B pairs for the cached path (after warm-up)")
-	warmup := flag.Int("warmup", 20, "unmeasured A/B pairs first")
-	latency := flag.Duration("latency", 50*time.Millisecond, "latency the provider adds to every request")
-	refreshes := flag.Int("refreshes", 15, "runs per refresh scenario")
+	var o options
+	flag.IntVar(&o.pairs, "pairs", 200, "measured rounds of the cached-path alternation (after warm-up)")
+	flag.IntVar(&o.warmup, "warmup", 20, "unmeasured rounds first")
+	flag.IntVar(&o.growthRounds, "growth-rounds", 60, "measured rounds of the cache-growth alternation")
+	flag.DurationVar(&o.latency, "latency", 50*time.Millisecond, "latency the provider adds to every request")
+	flag.IntVar(&o.refreshes, "refreshes", 15, "runs per refresh scenario")
+	flag.StringVar(&o.int128, "int128", "auto", `int128/kubelogin binary ("auto": build it with hack/int128-kubelogin.sh; "": leave it out)`)
+	flag.StringVar(&o.plugin, "plugin", "", "kubelogin binary to measure (default: build ./cmd/kubelogin)")
+	flag.Var(&o.with, "with", "NAME=PATH: another kubelogin build in the cached-path alternation (repeatable)")
 	flag.Parse()
-	if err := run(*pairs, *warmup, *latency, *refreshes); err != nil {
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "kubelogin-bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(pairs, warmup int, latency time.Duration, refreshes int) error {
+type options struct {
+	pairs, warmup, growthRounds, refreshes int
+	latency                                time.Duration
+	int128, plugin                         string
+	with                                   namedPaths
+}
+
+// namedPaths is a repeatable NAME=PATH flag.
+type namedPaths []program
+
+func (n *namedPaths) String() string { return "" }
+
+func (n *namedPaths) Set(s string) error {
+	name, path, ok := strings.Cut(s, "=")
+	if !ok || name == "" || path == "" {
+		return fmt.Errorf("want NAME=PATH, not %q", s)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	*n = append(*n, program{name: name, path: abs})
+	return nil
+}
+
+func run(o options) error {
 	dir, err := os.MkdirTemp("", "kubelogin-bench-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	plugin, floor := filepath.Join(dir, "kubelogin"), filepath.Join(dir, "floor")
-	for _, b := range [][2]string{{plugin, "./cmd/kubelogin"}, {floor, "./cmd/kubelogin-bench/floor"}} {
-		cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", b[0], b[1])
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("build %s: %w", b[1], err)
+	plugin, floor := o.plugin, filepath.Join(dir, "floor")
+	builds := [][2]string{{floor, "./cmd/kubelogin-bench/floor"}}
+	if plugin == "" {
+		plugin = filepath.Join(dir, "kubelogin")
+		builds = append(builds, [2]string{plugin, "./cmd/kubelogin"})
+	}
+	for _, b := range builds {
+		if err := releaseBuild(b[0], b[1]); err != nil {
+			return err
+		}
+	}
+	int128 := o.int128
+	if int128 == "auto" {
+		if int128, err = buildInt128(); err != nil {
+			return err
 		}
 	}
 	self, err := os.Executable()
@@ -64,112 +110,61 @@ func run(pairs, warmup int, latency time.Duration, refreshes int) error {
 	}
 	host, _ := os.Hostname()
 	fmt.Printf("# kubelogin benchmark\n\n%s, %s, %d CPUs, %s\n\n", time.Now().UTC().Format(time.RFC3339), host, numCPU(), goVersion())
-	if fi, err := os.Stat(plugin); err == nil {
-		fmt.Printf("Stripped binary (CGO_ENABLED=0, -s -w): %.1f MiB\n\n", float64(fi.Size())/(1<<20))
+	fmt.Printf("Stripped binaries (CGO_ENABLED=0, -trimpath, -s -w): kubelogin %s", sizeMiB(plugin))
+	if int128 != "" {
+		fmt.Printf(", int128/kubelogin %s", sizeMiB(int128))
 	}
-	if err := cachedPath(dir, plugin, floor, self, pairs, warmup); err != nil {
+	fmt.Printf(", floor %s\n\n", sizeMiB(floor))
+	b := bench{dir: dir, plugin: plugin, floor: floor, int128: int128, browser: self, o: o}
+	if err := b.cachedPath(); err != nil {
 		return err
 	}
-	return refreshPaths(dir, plugin, self, latency, refreshes)
+	if err := b.cacheGrowth(); err != nil {
+		return err
+	}
+	return b.refreshPaths()
 }
 
-// pluginArgs are the get-token flags of every benchmark run.
+// bench holds what every scenario needs.
+type bench struct {
+	dir, plugin, floor, int128, browser string
+	o                                   options
+}
+
+// releaseBuild builds pkg into out with the release flags.
+func releaseBuild(out, pkg string) error {
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, pkg)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("build %s: %w", pkg, err)
+	}
+	return nil
+}
+
+// buildInt128 builds int128/kubelogin (or finds it in the tools cache) and
+// returns its path.
+func buildInt128() (string, error) {
+	cmd := exec.Command("sh", "hack/int128-kubelogin.sh")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("build int128/kubelogin (hack/int128-kubelogin.sh; or run with -int128= to leave it out): %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+func sizeMiB(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "?"
+	}
+	return fmt.Sprintf("%.1f MiB", float64(fi.Size())/(1<<20))
+}
+
+// pluginArgs are the get-token flags of every benchmark run; int128/kubelogin
+// takes the same ones.
 func pluginArgs(p *oidcfake.Provider, cacheDir, browser string, extra ...string) []string {
 	return append([]string{"get-token", "--oidc-issuer-url=" + p.Issuer(), "--oidc-client-id=kubelogin",
 		"--token-cache-dir=" + cacheDir, "--listen-address=127.0.0.1:0", "--browser-command=" + browser}, extra...)
-}
-
-func cachedPath(dir, plugin, floor, browser string, pairs, warmup int) error {
-	p, err := oidcfake.Start(oidcfake.Config{})
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-	cacheDir := filepath.Join(dir, "cache-hit")
-	args := pluginArgs(p, cacheDir, browser)
-	if _, err := measure(plugin, args...); err != nil {
-		return fmt.Errorf("first login: %w", err)
-	}
-	entries, _ := filepath.Glob(filepath.Join(cacheDir, "[0-9a-f]*.json"))
-	if len(entries) != 1 {
-		return fmt.Errorf("want one cache entry, got %v", entries)
-	}
-	p.ResetCounts()
-	var a, b []sample
-	for i := range warmup + pairs {
-		sa, err := measure(plugin, args...)
-		if err != nil {
-			return fmt.Errorf("kubelogin: %w", err)
-		}
-		sb, err := measure(floor, entries[0])
-		if err != nil {
-			return fmt.Errorf("floor: %w", err)
-		}
-		if i >= warmup {
-			a, b = append(a, sa), append(b, sb)
-		}
-	}
-	if n := p.Count("discovery") + p.Count("token") + p.Count("jwks"); n != 0 {
-		return fmt.Errorf("the cached path made %d requests to the provider", n)
-	}
-	var rssA, rssB []int64
-	for range 21 {
-		ra, err := peakRSS(plugin, args...)
-		if err != nil {
-			return fmt.Errorf("kubelogin under GNU time: %w", err)
-		}
-		rb, err := peakRSS(floor, entries[0])
-		if err != nil {
-			return fmt.Errorf("floor under GNU time: %w", err)
-		}
-		rssA, rssB = append(rssA, ra), append(rssB, rb)
-	}
-	fmt.Printf("## Cached get-token (valid token, no network): %d alternating pairs after %d warm-up pairs\n\n", pairs, warmup)
-	fmt.Println("| program | median | p10 | p90 | min | max | median peak RSS (21 runs, GNU time) |")
-	fmt.Println("|---|---|---|---|---|---|---|")
-	printRow("kubelogin get-token", a, rssA)
-	printRow("floor program", b, rssB)
-	ratio := float64(median(wall(a))) / float64(median(wall(b)))
-	fmt.Printf("\nRatio of medians kubelogin/floor: **%.2f×** (target ≤ 2.0×); kubelogin peak RSS %.1f MiB (target ≤ 8 MiB)\n\n", ratio, float64(median(rssA))/1024)
-	return nil
-}
-
-func refreshPaths(dir, plugin, browser string, latency time.Duration, n int) error {
-	p, err := oidcfake.Start(oidcfake.Config{Latency: latency})
-	if err != nil {
-		return err
-	}
-	defer p.Close()
-	cacheDir := filepath.Join(dir, "cache-refresh")
-	args := pluginArgs(p, cacheDir, browser, "--force-refresh")
-	if _, err := measure(plugin, pluginArgs(p, cacheDir, browser)...); err != nil {
-		return fmt.Errorf("first login: %w", err)
-	}
-	fmt.Printf("## Refresh, provider latency %s per request, %d runs each\n\n", latency, n)
-	fmt.Println("| scenario | requests per refresh (discovery + token + JWKS) | median wall time |")
-	fmt.Println("|---|---|---|")
-	for _, sc := range []struct {
-		name string
-		cold bool
-	}{{"metadata cached (warm)", false}, {"metadata not cached (cold)", true}} {
-		var samples []sample
-		p.ResetCounts()
-		for range n {
-			if sc.cold {
-				meta, _ := filepath.Glob(filepath.Join(cacheDir, "provider-*.json"))
-				for _, m := range meta {
-					os.Remove(m)
-				}
-			}
-			s, err := measure(plugin, args...)
-			if err != nil {
-				return fmt.Errorf("refresh: %w", err)
-			}
-			samples = append(samples, s)
-		}
-		reqs := p.Count("discovery") + p.Count("token") + p.Count("jwks")
-		fmt.Printf("| %s | %.1f | %s |\n", sc.name, float64(reqs)/float64(n), ms(median(wall(samples))))
-	}
-	fmt.Println()
-	return nil
 }

@@ -17,11 +17,28 @@ type sample struct {
 	wall time.Duration
 }
 
+// program is one command line the benchmark runs.
+type program struct {
+	name string
+	path string
+	args []string
+	// execCredential: the run must print an ExecCredential; otherwise any
+	// successful run counts.
+	execCredential bool
+	// before, if set, runs before each run, outside the measured time.
+	before func() error
+}
+
 var execInfo = `KUBERNETES_EXEC_INFO={"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}`
 
-// measure runs the program once and checks it printed an ExecCredential.
-func measure(prog string, args ...string) (sample, error) {
-	cmd := exec.Command(prog, args...)
+// measure runs the program once and checks its output.
+func measure(p program) (sample, error) {
+	if p.before != nil {
+		if err := p.before(); err != nil {
+			return sample{}, err
+		}
+	}
+	cmd := exec.Command(p.path, p.args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	cmd.Env = append(os.Environ(), execInfo)
@@ -31,10 +48,47 @@ func measure(prog string, args ...string) (sample, error) {
 	if err != nil {
 		return sample{}, fmt.Errorf("%v: %s", err, errb.String())
 	}
-	if !bytes.Contains(out.Bytes(), []byte(`"kind":"ExecCredential"`)) {
+	if p.execCredential && !bytes.Contains(out.Bytes(), []byte(`"kind":"ExecCredential"`)) {
 		return sample{}, fmt.Errorf("no ExecCredential on stdout: %q", out.String())
 	}
 	return sample{wall: d}, nil
+}
+
+// alternate runs the programs in turn, rounds times after warmup unmeasured
+// rounds, starting each round one program further (A B C, B C A, C A B, …) so
+// that neither machine noise nor the order favours one of them. It returns the
+// samples of each program.
+func alternate(progs []program, rounds, warmup int) ([][]sample, error) {
+	out := make([][]sample, len(progs))
+	for r := range warmup + rounds {
+		for j := range progs {
+			i := (r + j) % len(progs)
+			s, err := measure(progs[i])
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", progs[i].name, err)
+			}
+			if r >= warmup {
+				out[i] = append(out[i], s)
+			}
+		}
+	}
+	return out, nil
+}
+
+// peakRSSAll returns rssRuns peak RSS figures (KiB) of each program, in
+// alternation.
+func peakRSSAll(progs []program) ([][]int64, error) {
+	out := make([][]int64, len(progs))
+	for range rssRuns {
+		for i, p := range progs {
+			r, err := peakRSS(p.path, p.args...)
+			if err != nil {
+				return nil, fmt.Errorf("%s under GNU time: %w", p.name, err)
+			}
+			out[i] = append(out[i], r)
+		}
+	}
+	return out, nil
 }
 
 // peakRSS runs the program under GNU time and returns its peak RSS in KiB.
@@ -80,10 +134,14 @@ func percentile(v []int64, p int) int64 {
 
 func ms(ns int64) string { return fmt.Sprintf("%.2f ms", float64(ns)/1e6) }
 
-func printRow(name string, s []sample, rssKiB []int64) {
-	w := wall(s)
-	fmt.Printf("| %s | %s | %s | %s | %s | %s | %.1f MiB |\n", name, ms(median(w)), ms(percentile(w, 10)), ms(percentile(w, 90)),
-		ms(slices.Min(w)), ms(slices.Max(w)), float64(median(rssKiB))/1024)
+func printTable(progs []program, samples [][]sample, rss [][]int64) {
+	fmt.Printf("| program | median | p10 | p90 | min | max | median peak RSS (%d runs, GNU time) |\n", rssRuns)
+	fmt.Println("|---|---|---|---|---|---|---|")
+	for i, p := range progs {
+		w := wall(samples[i])
+		fmt.Printf("| %s | %s | %s | %s | %s | %s | %.1f MiB |\n", p.name, ms(median(w)), ms(percentile(w, 10)), ms(percentile(w, 90)),
+			ms(slices.Min(w)), ms(slices.Max(w)), float64(median(rss[i]))/1024)
+	}
 }
 
 func numCPU() int { return runtime.NumCPU() }

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/kubelogin/kubelogin/internal/testing/oidcfake"
+)
+
+// rssRuns is how many runs under GNU time give each peak RSS median.
+const rssRuns = 21
+
+// cachedPath runs kubelogin's cached get-token, the floor program and
+// int128/kubelogin's cached get-token in one alternation.
+func (b *bench) cachedPath() error {
+	p, err := oidcfake.Start(oidcfake.Config{})
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	ours := program{name: "kubelogin get-token", path: b.plugin, args: pluginArgs(p, filepath.Join(b.dir, "cache-hit"), b.browser), execCredential: true}
+	entry, err := b.loginOnce(ours, ourEntries)
+	if err != nil {
+		return err
+	}
+	progs := []program{ours, {name: "floor program", path: b.floor, args: []string{entry}, execCredential: true}}
+	if b.int128 != "" {
+		theirs := program{name: "int128/kubelogin get-token", path: b.int128, args: pluginArgs(p, filepath.Join(b.dir, "cache-int128"), b.browser), execCredential: true}
+		if _, err := b.loginOnce(theirs, int128Entries); err != nil {
+			return err
+		}
+		progs = append(progs, theirs)
+	}
+	for _, w := range b.o.with {
+		w.name, w.args, w.execCredential = "with "+w.name, ours.args, true
+		if _, err := measure(w); err != nil { // a build with another cache key logs in here
+			return fmt.Errorf("%s: %w", w.name, err)
+		}
+		progs = append(progs, w)
+	}
+	p.ResetCounts()
+	samples, err := alternate(progs, b.o.pairs, b.o.warmup)
+	if err != nil {
+		return err
+	}
+	if n := p.Count("discovery") + p.Count("token") + p.Count("jwks"); n != 0 {
+		return fmt.Errorf("the cached runs made %d requests to the provider: not a cache hit", n)
+	}
+	rss, err := peakRSSAll(progs)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("## Cached get-token (valid token, no network): %d alternating rounds after %d warm-up rounds\n\n", b.o.pairs, b.o.warmup)
+	printTable(progs, samples, rss)
+	ratio := func(i, j int) float64 { return float64(median(wall(samples[i]))) / float64(median(wall(samples[j]))) }
+	fmt.Printf("\nRatio of medians kubelogin/floor: **%.2f×** (target ≤ 1.5×)", ratio(0, 1))
+	if b.int128 != "" {
+		fmt.Printf("; kubelogin/int128: **%.2f×** (target ≤ 0.55)", ratio(0, 2))
+	}
+	fmt.Printf("; kubelogin peak RSS **%.1f MiB** (target ≤ 7 MiB)\n", float64(median(rss[0]))/1024)
+	for i := len(progs) - len(b.o.with); i < len(progs); i++ {
+		fmt.Printf("Ratio %s/kubelogin: %.2f×; /floor: %.2f×\n", progs[i].name, ratio(i, 0), ratio(i, 1))
+	}
+	fmt.Println()
+	return nil
+}
+
+var (
+	ourEntries    = regexp.MustCompile(`^[0-9a-f]{64}\.json$`)
+	int128Entries = regexp.MustCompile(`^[0-9a-f]{64}$`) // int128/kubelogin: sha256 of its gob-encoded key, no extension
+)
+
+// loginOnce logs in with prog (through the scripted browser) and returns the
+// one cache entry it left, whose name matches entries.
+func (b *bench) loginOnce(prog program, entries *regexp.Regexp) (string, error) {
+	if _, err := measure(prog); err != nil {
+		return "", fmt.Errorf("%s: first login: %w", prog.name, err)
+	}
+	dir := strings.TrimPrefix(prog.args[3], "--token-cache-dir=")
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		return "", err
+	}
+	var found []string
+	for _, de := range des {
+		if entries.MatchString(de.Name()) {
+			found = append(found, filepath.Join(dir, de.Name()))
+		}
+	}
+	if len(found) != 1 {
+		return "", fmt.Errorf("%s: want one cache entry after the login, got %v", prog.name, found)
+	}
+	return found[0], nil
+}
+
+// cacheGrowth measures the cached path with 1, 100 and 1,000 logins in the
+// cache directory (many clusters × accounts), and status and clean at 1,000.
+func (b *bench) cacheGrowth() error {
+	p, err := oidcfake.Start(oidcfake.Config{})
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	first := filepath.Join(b.dir, "growth-login")
+	login := program{path: b.plugin, args: pluginArgs(p, first, b.browser), execCredential: true}
+	entry, err := b.loginOnce(login, ourEntries)
+	if err != nil {
+		return err
+	}
+	var progs []program
+	for _, n := range []int{1, 100, 1000} {
+		dir := filepath.Join(b.dir, fmt.Sprintf("growth-%d", n))
+		if err := fillCache(dir, first, entry, n); err != nil {
+			return err
+		}
+		progs = append(progs, program{name: fmt.Sprintf("get-token, %d logins", n), path: b.plugin,
+			args: pluginArgs(p, dir, b.browser), execCredential: true})
+	}
+	full := filepath.Join(b.dir, "growth-1000")
+	scratch := filepath.Join(b.dir, "growth-clean")
+	progs = append(progs,
+		program{name: "status, 1000 logins", path: b.plugin, args: []string{"status", "--token-cache-dir=" + full}},
+		program{name: "clean, 1000 logins", path: b.plugin, args: []string{"clean", "--token-cache-dir=" + scratch},
+			before: func() error { return copyDir(full, scratch) }})
+	p.ResetCounts()
+	samples, err := alternate(progs, b.o.growthRounds, 3)
+	if err != nil {
+		return err
+	}
+	if n := p.Count("discovery") + p.Count("token") + p.Count("jwks"); n != 0 {
+		return fmt.Errorf("the cache-growth runs made %d requests to the provider", n)
+	}
+	if left, _ := os.ReadDir(scratch); len(left) != 0 {
+		return fmt.Errorf("clean left %d files in the cache directory", len(left))
+	}
+	fmt.Printf("## Cache growth: %d alternating rounds\n\n", b.o.growthRounds)
+	fmt.Println("| program | median | p10 | p90 |")
+	fmt.Println("|---|---|---|---|")
+	for i, pr := range progs {
+		w := wall(samples[i])
+		fmt.Printf("| %s | %s | %s | %s |\n", pr.name, ms(median(w)), ms(percentile(w, 10)), ms(percentile(w, 90)))
+	}
+	fmt.Printf("\nget-token with 1,000 logins / with 1: **%.2f×** (flat: the cached path reads one file)\n\n",
+		float64(median(wall(samples[2])))/float64(median(wall(samples[0]))))
+	return nil
+}
+
+// fillCache makes dir a cache directory with the files of src (one login)
+// and n-1 more logins: copies of its entry under other keys, each with its
+// lock file, as kubelogin leaves them.
+func fillCache(dir, src, entry string, n int) error {
+	if err := copyDir(src, dir); err != nil {
+		return err
+	}
+	body, err := os.ReadFile(entry)
+	if err != nil {
+		return err
+	}
+	for range n - 1 {
+		k := make([]byte, 32)
+		rand.Read(k)
+		key := filepath.Join(dir, hex.EncodeToString(k))
+		if err := os.WriteFile(key+".json", body, 0o600); err != nil {
+			return err
+		}
+		if err := os.WriteFile(key+".lock", nil, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// copyDir replaces dst with a copy of the regular files of src.
+func copyDir(src, dst string) error {
+	if err := os.RemoveAll(dst); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dst, 0o700); err != nil {
+		return err
+	}
+	des, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, de := range des {
+		if !de.Type().IsRegular() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(src, de.Name()))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, de.Name()), b, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
