@@ -39,7 +39,7 @@ type Cmd struct {
 
 // Run executes args (without the program name) and returns the exit code.
 func (c *Cmd) Run(ctx context.Context, args []string) int {
-	root := c.root()
+	root := c.commandLine(args)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		var silent *exitError
@@ -57,7 +57,36 @@ func (c *Cmd) Run(ctx context.Context, args []string) int {
 
 type exitError struct{ error }
 
+// commandLine returns the command tree that args need. kubectl runs
+// "get-token" before API calls, IDEs and dashboards constantly, and its cached
+// answer takes a few milliseconds, of which building every command, flag and
+// completion would be a tenth: for get-token the tree holds only that command.
+// Flags, help and errors are the same, as that command is built by the same
+// code (TestGetTokenCommandLineAsTheWholeTree); every other argv gets the
+// whole tree.
+func (c *Cmd) commandLine(args []string) *cobra.Command {
+	if len(args) == 0 || args[0] != "get-token" {
+		return c.root()
+	}
+	root := c.bareRoot()
+	root.AddCommand(c.getTokenCmd())
+	// The completion commands are reachable only when args name them.
+	root.CompletionOptions.DisableDefaultCmd = true
+	return root
+}
+
+// root returns the whole command tree.
 func (c *Cmd) root() *cobra.Command {
+	root := c.bareRoot()
+	c.addStandalone(root)
+	root.AddCommand(c.getTokenCmd(), c.setupCmd(), c.cleanCmd(), c.logoutCmd(), c.statusCmd(), c.convertCmd(), c.versionCmd())
+	completeValues(root)
+	return root
+}
+
+// bareRoot returns the root command without subcommands and without the
+// standalone mode.
+func (c *Cmd) bareRoot() *cobra.Command {
 	var verbosity int
 	root := &cobra.Command{
 		Use:   "kubelogin",
@@ -83,10 +112,7 @@ into the kubeconfig (the standalone mode; see --kubeconfig, --context, --user).`
 	root.SetOut(c.OS.Stdout) // help and version; get-token writes only its ExecCredential there
 	root.SetErr(c.OS.Stderr)
 	root.PersistentFlags().IntVarP(&verbosity, "v", "v", 0, "log level: 1 = flow, 2 = HTTP headers, 3 = HTTP bodies (secrets are always redacted)")
-	c.addStandalone(root)
-	root.AddCommand(c.getTokenCmd(), c.setupCmd(), c.cleanCmd(), c.logoutCmd(), c.statusCmd(), c.convertCmd(), c.versionCmd())
 	root.SetUsageFunc(groupedUsage)
-	completeValues(root)
 	return root
 }
 
