@@ -36,8 +36,8 @@ integration-test: ## Only the integration tests (the built binary against the in
 acceptance-test: build ## The real-world suite: Dex, Chromium, kubectl, kube-apiserver (see acceptance_test/README.md).
 	cd acceptance_test && KUBELOGIN_BIN=$(CURDIR)/$(BIN)/kubelogin $(GO) test -count=1 -timeout 40m -v ./... 2>&1 | tee /tmp/kubelogin-acceptance.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|acceptance:'; exit $${PIPESTATUS[0]}
 
-bench: ## Benchmark: cached get-token vs. a floor program (A/B), refresh request counts; see docs/performance.md.
-	$(GO) run ./cmd/kubelogin-bench $(BENCHFLAGS)
+bench: ## Benchmark: cached get-token vs. the floor program and int128/kubelogin, cache growth, refreshes; see docs/performance.md.
+	KUBELOGIN_TEST_CACHE=$(TOOLS) $(GO) run ./cmd/kubelogin-bench $(BENCHFLAGS)
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/token ./internal/tokencache ./internal/execcred
 
 lint: ## gofmt, go vet and go mod tidy checks.
