@@ -33,7 +33,8 @@ test: ## Unit and integration tests, with the race detector.
 integration-test: ## Only the integration tests (the built binary against the in-process provider).
 	$(GO) test -race -count=1 ./integration_test/...
 
-acceptance-test: build ## The real-world suite: Dex, Chromium, kubectl, kube-apiserver (see acceptance_test/README.md).
+acceptance-test: build ## The real-world suite: Dex, Keycloak, Chromium, kubectl, kube-apiserver (see acceptance_test/README.md).
+	bash acceptance_test/tools/install.sh
 	cd acceptance_test && KUBELOGIN_BIN=$(CURDIR)/$(BIN)/kubelogin $(GO) test -count=1 -timeout 40m -v ./... 2>&1 | tee /tmp/kubelogin-acceptance.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|acceptance:'; exit $${PIPESTATUS[0]}
 
 bench: ## Benchmark: cached get-token vs. the floor program and int128/kubelogin, cache growth, refreshes; see docs/performance.md.
