@@ -68,9 +68,12 @@ func Start(ctx context.Context, opts Options) (s *Stack, err error) {
 		return nil, err
 	}
 	s = &Stack{Dir: dir, Kubelogin: opts.Kubelogin, opts: opts}
+	// started, not s: every `return nil, err` below sets s to nil before
+	// this runs (stopping a nil s panicked and hid the error).
+	started := s
 	defer func() {
 		if err != nil {
-			s.Stop()
+			started.Stop()
 		}
 	}()
 	step := func(name string, f func() error) error {
