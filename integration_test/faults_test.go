@@ -50,15 +50,6 @@ func TestRateLimitedOnceIsRetried(t *testing.T) {
 	}
 }
 
-func TestUnwritableCacheDirectory(t *testing.T) {
-	if os.Geteuid() == 0 {
-		t.Skip("root ignores directory permissions")
-	}
-	e := newEnv(t, oidcfake.Config{})
-	os.MkdirAll(e.cacheDir, 0o500)
-	mustFail(t, e.getToken(), "token cache")
-}
-
 func TestCacheDirectoryIsAFile(t *testing.T) {
 	e := newEnv(t, oidcfake.Config{})
 	os.WriteFile(e.cacheDir, []byte("not a directory"), 0o600)
