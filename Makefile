@@ -12,7 +12,7 @@ PREFIX    ?= $(shell $(GO) env GOPATH)
 TOOLS     ?= $(or $(KUBELOGIN_TEST_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/kubelogin-test)
 GORELEASER ?= $(TOOLS)/bin/goreleaser
 
-.PHONY: help build install test integration-test acceptance-test bench lint generate demo release-snapshot
+.PHONY: help build install test integration-test acceptance-test bench lint generate demo release-snapshot mutation coverage
 
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -40,6 +40,12 @@ acceptance-test: build ## The real-world suite: Dex, Keycloak, Chromium, kubectl
 bench: ## Benchmark: cached get-token vs. the floor program and int128/kubelogin, cache growth, refreshes; see docs/performance.md.
 	KUBELOGIN_TEST_CACHE=$(TOOLS) $(GO) run ./cmd/kubelogin-bench $(BENCHFLAGS)
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/token ./internal/tokencache ./internal/execcred
+
+mutation: ## Mutation testing (gremlins) of tokencache, execcred, kubeconfig, oidc, grant; slow, not in CI; see docs/security.md.
+	hack/mutation.sh $(MUTATION_PKGS)
+
+coverage: ## Coverage per package: unit tests, integration tests (the binary built with -cover) and both merged.
+	hack/coverage.sh
 
 lint: ## gofmt, go vet and go mod tidy checks.
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: the files above need formatting'; exit 1; }
