@@ -245,7 +245,7 @@ func TestStatusEmptyAndUnreadable(t *testing.T) {
 		t.Errorf("status:\n%s", r.stdout)
 	}
 	r = mustRun(t, s.kubelogin(append([]string{"clean", "--issuer=https://x"}, s.cacheFlags()...)...))
-	if !strings.Contains(r.stdout, "Kept 1 unreadable entries") {
+	if !strings.Contains(r.stdout, "Kept 1 unreadable entry: ") {
 		t.Errorf("clean --issuer:\n%s", r.stdout)
 	}
 	mustRun(t, s.kubelogin(append([]string{"clean"}, s.cacheFlags()...)...))
@@ -253,6 +253,24 @@ func TestStatusEmptyAndUnreadable(t *testing.T) {
 		t.Error("the unreadable entry was not removed")
 	}
 	mustFail(t, s.kubelogin("status", "-o", "yaml"), "--output=yaml is not one of table, json")
+}
+
+// status --issuer with no match, while logins at other issuers exist, says so.
+func TestStatusFilterNamesTheOtherLogins(t *testing.T) {
+	s := newShell(t, oidcfake.Config{})
+	mustCredential(t, s.getToken())
+	r := mustRun(t, s.kubelogin(append([]string{"status", "--issuer=https://other.example.com"}, s.cacheFlags()...)...))
+	want := "No cached logins for issuer https://other.example.com in " + s.cacheDir + " (1 login for other issuers: run status without --issuer to list it).\n"
+	if r.stdout != want {
+		t.Errorf("status says:\n%s\nwant:\n%s", r.stdout, want)
+	}
+	if rows := s.statusJSON("--issuer=https://other.example.com"); rows == nil || len(rows) != 0 {
+		t.Errorf("status -o json = %v, want []", rows)
+	}
+	r = mustRun(t, s.kubelogin(append([]string{"status", "--issuer=" + s.provider.Issuer()}, s.cacheFlags()...)...))
+	if !strings.Contains(r.stdout, "admin@example.com") {
+		t.Errorf("status --issuer of the login:\n%s", r.stdout)
+	}
 }
 
 // After switching from int128/kubelogin, clean forgets its tokens too (a

@@ -2,6 +2,7 @@ package integration_test
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -69,7 +70,7 @@ users:
 }
 
 func TestConvertKubeconfig(t *testing.T) {
-	s := newShell(t, oidcfake.Config{ClientSecret: "legacy-secret-value"})
+	s := newShell(t, oidcfake.Config{ClientSecret: "legacy-secret-value"}).withPlugin()
 	original := mixedKubeconfig(s.provider.Issuer())
 	writeText(t, s.kubeconfig, original)
 
@@ -144,7 +145,7 @@ var cmpExecConfig = cmp.FilterPath(func(p cmp.Path) bool {
 }, cmp.Ignore())
 
 func TestConvertKubeconfigOneContext(t *testing.T) {
-	s := newShell(t, oidcfake.Config{})
+	s := newShell(t, oidcfake.Config{}).withPlugin()
 	original := mixedKubeconfig(s.provider.Issuer())
 	writeText(t, s.kubeconfig, original)
 	r := mustRun(t, s.kubelogin("convert-kubeconfig", "--context=krew", "--exec-command=/usr/local/bin/kubelogin"))
@@ -163,4 +164,51 @@ func TestConvertKubeconfigOneContext(t *testing.T) {
 	if ex.Command != "/usr/local/bin/kubelogin" || ex.Args[0] != "get-token" {
 		t.Errorf("exec %+v", ex)
 	}
+}
+
+// Without kubectl-oidc_login on PATH, converted users run this kubelogin by
+// its path, users that run "kubectl oidc-login" are moved to it, and the
+// output says why once; --exec-form=kubectl-plugin keeps the kubectl form.
+func TestConvertKubeconfigWithoutThePlugin(t *testing.T) {
+	self, err := filepath.EvalSymlinks(pluginBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newShell(t, oidcfake.Config{}).withoutPlugin()
+	original := mixedKubeconfig(s.provider.Issuer())
+	writeText(t, s.kubeconfig, original)
+	r := mustRun(t, s.kubelogin("convert-kubeconfig"))
+	note := `kubectl-oidc_login is not on PATH, so "kubectl oidc-login" would not find kubelogin: kubectl runs ` + self + ` directly (run convert-kubeconfig with --exec-form=kubectl-plugin to write the kubectl form anyway).`
+	if !strings.HasPrefix(r.stdout, note+"\n") || strings.Count(r.stdout, note) != 1 {
+		t.Errorf("convert-kubeconfig does not say why once, first:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "user krew: exec kubectl oidc-login → exec "+self+" (kubectl-oidc_login is not on PATH)") {
+		t.Errorf("the krew user's move is not reported:\n%s", r.stdout)
+	}
+	cfg := loadKubeconfig(t, s.kubeconfig)
+	issuer := "--oidc-issuer-url=" + s.provider.Issuer()
+	for user, want := range map[string][]string{
+		"legacy": {"get-token", issuer, "--oidc-client-id=kubelogin", "--oidc-client-secret=legacy-secret-value", "--oidc-extra-scope=email", "--oidc-extra-scope=groups"},
+		"krew":   {"get-token", issuer, "--oidc-client-id=kubelogin", "--listen-address=127.0.0.1:8000", "--listen-address=127.0.0.1:18000"},
+	} {
+		ex := cfg.AuthInfos[user].Exec
+		if ex.Command != self || !slices.Equal(ex.Args, want) {
+			t.Errorf("user %s: command %s, args %v", user, ex.Command, ex.Args)
+		}
+	}
+	if ex := cfg.AuthInfos["current"].Exec; ex.Command != "kubelogin" {
+		t.Errorf("a user that runs kubelogin directly was moved: %s", ex.Command)
+	}
+
+	// Explicitly the kubectl form: written, with a warning.
+	writeText(t, s.kubeconfig, original)
+	r = mustRun(t, s.kubelogin("convert-kubeconfig", "--exec-form=kubectl-plugin"))
+	if !strings.Contains(r.stdout, "kubectl-oidc_login is not on PATH here") {
+		t.Errorf("no warning:\n%s", r.stdout)
+	}
+	cfg = loadKubeconfig(t, s.kubeconfig)
+	if cfg.AuthInfos["legacy"].Exec.Command != "kubectl" || cfg.AuthInfos["krew"].Exec.Command != "kubectl" {
+		t.Errorf("--exec-form=kubectl-plugin: legacy %v, krew %v", cfg.AuthInfos["legacy"].Exec, cfg.AuthInfos["krew"].Exec)
+	}
+	mustFail(t, s.kubelogin("convert-kubeconfig", "--exec-form=direct", "--exec-command=/x/kubelogin"), "convert-kubeconfig takes --exec-command or --exec-form, not both: give one of them")
 }

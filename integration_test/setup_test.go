@@ -23,8 +23,34 @@ func (s *shell) replacements() []string {
 	return r
 }
 
+// withPlugin puts kubectl-oidc_login (a link to the kubelogin under test) on
+// the shell's PATH, as krew and Homebrew install it: "kubectl oidc-login"
+// then finds kubelogin, and setup and convert-kubeconfig write that form.
+func (s *shell) withPlugin() *shell {
+	s.t.Helper()
+	dir := s.t.TempDir()
+	if err := os.Symlink(pluginBin, filepath.Join(dir, "kubectl-oidc_login")); err != nil {
+		s.t.Fatal(err)
+	}
+	s.extraEnv = append(s.extraEnv, "PATH="+dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return s
+}
+
+// withoutPlugin makes sure no kubectl-oidc_login is on the shell's PATH.
+func (s *shell) withoutPlugin() *shell {
+	s.t.Helper()
+	var keep []string
+	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
+		if _, err := os.Stat(filepath.Join(dir, "kubectl-oidc_login")); err != nil {
+			keep = append(keep, dir)
+		}
+	}
+	s.extraEnv = append(s.extraEnv, "PATH="+strings.Join(keep, string(os.PathListSeparator)))
+	return s
+}
+
 func TestSetupPrintsClaimsBindingAndCommand(t *testing.T) {
-	s := newShell(t, oidcfake.Config{TLS: true, ClientSecret: "client-secret-value", Groups: []string{"admins"}})
+	s := newShell(t, oidcfake.Config{TLS: true, ClientSecret: "client-secret-value", Groups: []string{"admins"}}).withPlugin()
 	flags := s.loginFlags("--oidc-client-secret=client-secret-value", "--oidc-extra-scope=email,groups",
 		"--oidc-auth-request-extra-params=prompt=consent", "--oidc-request-header=X-Api-Key=header-secret-value")
 	r := mustRun(t, s.kubelogin(append([]string{"setup"}, flags...)...))
@@ -68,10 +94,78 @@ func TestSetupPrintsClaimsBindingAndCommand(t *testing.T) {
 	}
 }
 
+// Without kubectl-oidc_login on PATH, "kubectl oidc-login" cannot find
+// kubelogin (and the Google Cloud SDK's kubectl dispatcher then runs the
+// plugin again and again): setup writes the direct form and says why in one
+// line. --exec-form chooses explicitly.
+func TestSetupExecForm(t *testing.T) {
+	self, err := filepath.EvalSymlinks(pluginBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	note := `kubectl-oidc_login is not on PATH, so "kubectl oidc-login" would not find kubelogin: kubectl runs ` + self + ` directly (run setup with --exec-form=kubectl-plugin to write the kubectl form anyway).`
+	for _, tc := range []struct {
+		name        string
+		plugin      bool
+		args        []string
+		wantCommand string
+		wantNote    string
+	}{
+		{"auto without the plugin: direct", false, nil, self, note},
+		{"auto with the plugin: kubectl", true, nil, "kubectl", ""},
+		{"kubectl-plugin without the plugin: kubectl, with a warning", false, []string{"--exec-form=kubectl-plugin"}, "kubectl",
+			"kubectl-oidc_login is not on PATH here: install it (or link it to kubelogin) wherever kubectl runs this kubeconfig, or run setup with --exec-form=direct."},
+		{"direct with the plugin", true, []string{"--exec-form=direct"}, self, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newShell(t, oidcfake.Config{})
+			if tc.plugin {
+				s.withPlugin()
+			} else {
+				s.withoutPlugin()
+			}
+			written := filepath.Join(t.TempDir(), "config")
+			r := mustRun(t, s.kubelogin(append(append([]string{"setup", "--write-kubeconfig", "--kubeconfig=" + written}, tc.args...), s.loginFlags()...)...))
+			if tc.wantNote != "" && !strings.Contains(r.stdout, "\n"+tc.wantNote+"\n") {
+				t.Errorf("setup does not say %q:\n%s", tc.wantNote, r.stdout)
+			}
+			if tc.wantNote == "" && strings.Contains(r.stdout, "not on PATH") {
+				t.Errorf("setup warns although nothing is wrong:\n%s", r.stdout)
+			}
+			command := setCredentialsCommand(r.stdout)
+			prefix := "--exec-command=kubectl --exec-arg=oidc-login --exec-arg=get-token --exec-arg=--oidc-issuer-url="
+			if tc.wantCommand != "kubectl" {
+				prefix = "--exec-command=" + tc.wantCommand + " --exec-arg=get-token --exec-arg=--oidc-issuer-url="
+			}
+			if !strings.Contains(command, prefix) {
+				t.Errorf("the printed command lacks %q:\n%s", prefix, command)
+			}
+			ex := loadKubeconfig(t, written).AuthInfos["oidc"].Exec
+			wantFirst := "oidc-login"
+			if tc.wantCommand != "kubectl" {
+				wantFirst = "get-token"
+			}
+			if ex.Command != tc.wantCommand || ex.Args[0] != wantFirst {
+				t.Fatalf("written exec: command %s, args %v", ex.Command, ex.Args)
+			}
+			if tc.wantCommand != "kubectl" {
+				// What kubectl runs works: the command with its arguments.
+				s.execInfo = `{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}`
+				mustCredential(t, s.run(ex.Args...))
+			}
+		})
+	}
+	s := newShell(t, oidcfake.Config{})
+	mustFail(t, s.kubelogin(append([]string{"setup", "--exec-form=plugin"}, s.loginFlags()...)...), "--exec-form=plugin is not one of auto, kubectl-plugin, direct")
+	if s.launches() != 0 {
+		t.Error("a bad --exec-form opened the browser")
+	}
+}
+
 // kubectl 1.29 and older have no --exec-interactive-mode: the command with
 // the v1beta1 apiVersion that setup suggests for them works.
 func TestSetupCommandForOldKubectl(t *testing.T) {
-	s := newShell(t, oidcfake.Config{})
+	s := newShell(t, oidcfake.Config{}).withPlugin()
 	r := mustRun(t, s.kubelogin(append([]string{"setup"}, s.loginFlags()...)...))
 	kubectl := kubectlBinary(t, "1.27")
 	path := filepath.Join(t.TempDir(), "config")
@@ -109,7 +203,7 @@ users:
 `
 
 func TestSetupWritesTheKubeconfig(t *testing.T) {
-	s := newShell(t, oidcfake.Config{ClientSecret: "client-secret-value"})
+	s := newShell(t, oidcfake.Config{ClientSecret: "client-secret-value"}).withPlugin()
 	writeText(t, s.kubeconfig, clusterKubeconfig)
 	args := append([]string{"setup", "--write-kubeconfig", "--context=prod", "--oidc-client-secret=client-secret-value"}, s.loginFlags()...)
 	r := mustRun(t, s.kubelogin(args...))

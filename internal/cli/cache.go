@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -57,7 +58,11 @@ nothing else is left in it.`,
 			if err := o.check(); err != nil {
 				return err
 			}
-			return c.Clean.Run(usecase.CleanInput{Dir: o.dir(c.OS.Getenv), Filter: o.filter()})
+			res, err := c.Clean.Run(usecase.CleanInput{Dir: o.dir(c.OS.Getenv), Filter: o.filter()})
+			if res != nil {
+				writeClean(c.OS.Stdout, res, err == nil)
+			}
+			return err
 		},
 	}
 	o.addFlags(cmd.Flags())
@@ -83,7 +88,16 @@ the login is kept. It shows no token. -o json prints the same as JSON.`,
 			if err := oneOf("--output", output, []string{"table", "json"}); err != nil {
 				return err
 			}
-			return c.Status.Run(usecase.StatusInput{Dir: o.dir(c.OS.Getenv), Filter: o.filter(), JSON: output == "json"})
+			res, err := c.Status.Run(usecase.StatusInput{Dir: o.dir(c.OS.Getenv), Filter: o.filter()})
+			if err != nil {
+				return err
+			}
+			if output == "json" {
+				enc := json.NewEncoder(c.OS.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(res.Logins)
+			}
+			return writeStatus(c.OS.Stdout, res)
 		},
 	}
 	o.addFlags(cmd.Flags())

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +21,7 @@ type setupOptions struct {
 	kubeconfig      kubeconfigOptions
 	WriteKubeconfig bool
 	Cluster         string
+	ExecForm        string
 }
 
 func (o *setupOptions) addFlags(f *pflag.FlagSet) {
@@ -28,6 +31,29 @@ func (o *setupOptions) addFlags(f *pflag.FlagSet) {
 	f.Lookup("user").DefValue = "oidc"
 	f.Lookup("context").Usage = "with --write-kubeconfig: point this context at the user (created with --cluster if missing)"
 	f.StringVar(&o.Cluster, "cluster", "", "with --write-kubeconfig: the cluster of the context (alone: a context named USER@CLUSTER)")
+	addExecFormFlag(f, &o.ExecForm)
+}
+
+// addExecFormFlag adds --exec-form, for setup and convert-kubeconfig.
+func addExecFormFlag(f *pflag.FlagSet, form *string) {
+	f.StringVar(form, "exec-form", kubeconfig.ExecFormAuto, `how kubectl runs kubelogin: kubectl-plugin ("kubectl oidc-login get-token", needs kubectl-oidc_login on PATH), direct (this kubelogin's path, then "get-token"), or auto (kubectl-plugin when kubectl-oidc_login is on PATH, else direct)`)
+}
+
+// executable is the running kubelogin, for the direct exec form.
+var executable = os.Executable
+
+// execNote says in one line why the exec form is the one it is, for command
+// (setup or convert-kubeconfig); "" when there is nothing to say.
+func execNote(form string, ec kubeconfig.ExecCommand, command string) string {
+	switch {
+	case !ec.PluginMissing:
+		return ""
+	case ec.Command == "kubectl":
+		return fmt.Sprintf("%s is not on PATH here: install it (or link it to kubelogin) wherever kubectl runs this kubeconfig, or run %s with --exec-form=direct", kubeconfig.PluginName, command)
+	case form == kubeconfig.ExecFormAuto || form == "":
+		return fmt.Sprintf(`%s is not on PATH, so "kubectl oidc-login" would not find kubelogin: kubectl runs %s directly (run %s with --exec-form=kubectl-plugin to write the kubectl form anyway)`, kubeconfig.PluginName, ec.Command, command)
+	}
+	return "" // the direct form, asked for
 }
 
 // secretFlags are never printed by setup; password is never written either.
@@ -125,24 +151,36 @@ and keeps the previous file as a backup. Running it again changes nothing.`,
 			if err != nil {
 				return err
 			}
+			command, err := kubeconfig.ResolveExecCommand(o.ExecForm, c.OS.Getenv, executable)
+			if err != nil {
+				return err
+			}
 			exec, shown, hidden := execArgs(cmd.Flags(), given)
 			user := o.kubeconfig.User
 			if user == "" {
 				user = "oidc"
 			}
-			return c.Setup.Run(cmd.Context(), usecase.SetupInput{
+			sin := usecase.SetupInput{
 				GetToken:  in,
 				ExecArgs:  exec,
 				ShownArgs: shown,
 				Hidden:    hidden,
 				Kubeconfig: usecase.SetupKubeconfig{
 					Write:   o.WriteKubeconfig,
-					Files:   kubeconfig.Files(o.kubeconfig.Kubeconfig, c.OS.Getenv),
+					Files:   kubeconfig.Files(o.kubeconfig.Kubeconfig, c.OS.Getenv, c.OS.UserHomeDir),
 					User:    user,
 					Context: o.kubeconfig.Context,
 					Cluster: o.Cluster,
+					Command: command.Command,
 				},
-			})
+			}
+			res, err := c.Setup.Run(cmd.Context(), sin)
+			if res != nil {
+				if werr := writeSetup(c.OS.Stdout, sin, execNote(o.ExecForm, command, "setup"), res); werr != nil && err == nil {
+					err = werr
+				}
+			}
+			return err
 		},
 	}
 	cmd.Flags().SortFlags = false

@@ -42,7 +42,7 @@ func (c *Cmd) addStandalone(root *cobra.Command) {
 		f.MarkHidden(name)
 	}
 	root.RunE = func(cmd *cobra.Command, _ []string) error {
-		files := kubeconfig.Files(o.kubeconfig.Kubeconfig, c.OS.Getenv)
+		files := kubeconfig.Files(o.kubeconfig.Kubeconfig, c.OS.Getenv, c.OS.UserHomeDir)
 		target, err := c.Standalone.Find(files, o.kubeconfig.Context, o.kubeconfig.User)
 		if err != nil {
 			return err

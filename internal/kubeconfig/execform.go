@@ -34,9 +34,9 @@ type ExecCommand struct {
 	// Command is "kubectl" (the kubectl-plugin form) or kubelogin's
 	// absolute path (the direct form).
 	Command string
-	// Note says, in one line, why the form differs from what the user may
-	// expect; "" when there is nothing to say.
-	Note string
+	// PluginMissing tells that kubectl-oidc_login is not on PATH: the
+	// reason auto chose the direct form, or a warning for the kubectl form.
+	PluginMissing bool
 }
 
 // ResolveExecCommand chooses the exec command for form (ExecForms; "" is
@@ -49,10 +49,7 @@ func ResolveExecCommand(form string, getenv func(string) string, executable func
 	_, onPath := LookPath(PluginName, getenv)
 	switch form {
 	case ExecFormKubectlPlugin:
-		if !onPath {
-			return ExecCommand{Command: "kubectl", Note: fmt.Sprintf(`%s is not on PATH here: install it (or link it to kubelogin) wherever kubectl runs this kubeconfig, or use --exec-form=direct`, PluginName)}, nil
-		}
-		return ExecCommand{Command: "kubectl"}, nil
+		return ExecCommand{Command: "kubectl", PluginMissing: !onPath}, nil
 	case ExecFormAuto, "":
 		if onPath {
 			return ExecCommand{Command: "kubectl"}, nil
@@ -61,13 +58,13 @@ func ResolveExecCommand(form string, getenv func(string) string, executable func
 		if err != nil {
 			return ExecCommand{}, err
 		}
-		return ExecCommand{Command: self, Note: fmt.Sprintf(`%s is not on PATH, so "kubectl oidc-login" would not find kubelogin: kubectl runs %s directly (--exec-form=kubectl-plugin writes the kubectl form anyway)`, PluginName, self)}, nil
+		return ExecCommand{Command: self, PluginMissing: true}, nil
 	case ExecFormDirect:
 		self, err := selfPath(getenv, executable)
 		if err != nil {
 			return ExecCommand{}, err
 		}
-		return ExecCommand{Command: self}, nil
+		return ExecCommand{Command: self, PluginMissing: !onPath}, nil
 	}
 	return ExecCommand{}, fmt.Errorf("--exec-form=%s is not one of %s", form, strings.Join(ExecForms, ", "))
 }

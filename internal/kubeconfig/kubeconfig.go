@@ -27,8 +27,9 @@ import (
 )
 
 // Files returns the kubeconfig files in kubectl's order of precedence:
-// explicit (--kubeconfig) alone, else the KUBECONFIG list, else ~/.kube/config.
-func Files(explicit string, getenv func(string) string) []string {
+// explicit (--kubeconfig) alone, else the KUBECONFIG list, else ~/.kube/config
+// ($HOME, else home: system.OS's UserHomeDir).
+func Files(explicit string, getenv func(string) string, home func() (string, error)) []string {
 	if explicit != "" {
 		return []string{explicit}
 	}
@@ -41,11 +42,11 @@ func Files(explicit string, getenv func(string) string) []string {
 	if len(out) > 0 {
 		return out
 	}
-	home := getenv("HOME")
-	if home == "" {
-		home, _ = os.UserHomeDir()
+	dir := getenv("HOME")
+	if dir == "" && home != nil {
+		dir, _ = home()
 	}
-	return []string{filepath.Join(home, ".kube", "config")}
+	return []string{filepath.Join(dir, ".kube", "config")}
 }
 
 // DefaultFile is where new entries go: the first of files that exists, else

@@ -152,7 +152,7 @@ func TestSetFindsEntriesAsKubectlMerges(t *testing.T) {
 			return a + string(os.PathListSeparator) + filepath.Join(dir, "missing") + string(os.PathListSeparator) + b
 		}
 		return ""
-	})
+	}, nil)
 	s, err := LoadSet(files)
 	if err != nil {
 		t.Fatal(err)

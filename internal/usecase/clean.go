@@ -4,9 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 
 	"github.com/kubelogin/kubelogin/internal/logger"
 	"github.com/kubelogin/kubelogin/internal/system"
@@ -32,18 +29,34 @@ func NewClean(sys system.OS, log *logger.Logger) *Clean {
 	return &Clean{OS: sys, Log: log}
 }
 
-// Run removes the logins the filter selects and reports on stdout.
-func (u *Clean) Run(in CleanInput) error {
+// CleanResult is what clean removed and kept, for the command line to show.
+type CleanResult struct {
+	Dir string
+	// Removed names each login removed (see label), in order.
+	Removed []string
+	// Legacy are the names of the files int128/kubelogin left that were removed.
+	Legacy []string
+	// Kept counts the unreadable entries a filter kept (their issuer and
+	// client are unknown).
+	Kept int
+	// Left counts what is left in Dir that is not kubelogin's, when clean
+	// emptied the cache and Dir could not go.
+	Left int
+}
+
+// Run removes the logins the filter selects. On an error, the result says
+// what was removed before it.
+func (u *Clean) Run(in CleanInput) (*CleanResult, error) {
 	all, err := listCache(in.Dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var removed, kept int
+	res := &CleanResult{Dir: in.Dir}
 	var errs []error
 	for _, c := range all {
 		if !c.matches(in.Filter) {
 			if c.Entry == nil {
-				kept++
+				res.Kept++
 			}
 			continue
 		}
@@ -51,65 +64,32 @@ func (u *Clean) Run(in CleanInput) error {
 			errs = append(errs, fmt.Errorf("remove cached login %s: %w", c.Key[:12], err))
 			continue
 		}
-		removed++
-		fmt.Fprintf(u.OS.Stdout, "Removed %s\n", label(c))
+		res.Removed = append(res.Removed, label(c))
 	}
-	disk := tokencache.Disk{Dir: in.Dir}
+	disk := tokencache.Disk{Dir: in.Dir, Now: u.OS.Now}
 	switch {
 	case in.Filter.empty():
 		// Lock and failure files of logins already gone, and the provider
 		// metadata: all kubelogin's, all disposable.
-		files, err := disk.Auxiliary()
-		if err != nil {
+		if err := disk.RemoveAuxiliary(); err != nil {
 			errs = append(errs, err)
-		}
-		for _, f := range files {
-			if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				errs = append(errs, err)
-			}
 		}
 		// Tokens of int128/kubelogin, which this plugin replaces.
-		legacy, err := disk.LegacyEntries()
+		legacy, err := disk.RemoveLegacyEntries()
 		if err != nil {
 			errs = append(errs, err)
 		}
-		for _, f := range legacy {
-			if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				errs = append(errs, err)
-				continue
-			}
-			removed++
-			fmt.Fprintf(u.OS.Stdout, "Removed a login cached by int128/kubelogin (%s)\n", filepath.Base(f)[:12])
-		}
+		res.Legacy = legacy
 	case in.Filter.Issuer != "":
 		if err := disk.DeleteMetadata(in.Filter.Issuer); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if removed == 0 && len(errs) == 0 {
-		fmt.Fprintf(u.OS.Stdout, "No cached logins to remove in %s.\n", in.Dir)
-	}
-	if kept > 0 {
-		fmt.Fprintf(u.OS.Stdout, "Kept %d unreadable entries: their issuer and client are unknown (run clean without --issuer and --client-id to remove them).\n", kept)
-	}
 	if in.Filter.empty() && len(errs) == 0 {
-		u.removeDirIfEmpty(in.Dir)
+		// An empty directory that cannot go is harmless: no error for it.
+		res.Left, _ = disk.RemoveDirIfEmpty()
 	}
-	return errors.Join(errs...)
-}
-
-// removeDirIfEmpty removes the cache directory when nothing is left in it,
-// and says what is left otherwise.
-func (u *Clean) removeDirIfEmpty(dir string) {
-	des, err := os.ReadDir(dir)
-	if err != nil {
-		return
-	}
-	if len(des) == 0 {
-		_ = os.Remove(dir) // never RemoveAll: the user may have pointed us at any directory
-		return
-	}
-	fmt.Fprintf(u.OS.Stdout, "Left %d files in %s that are not kubelogin's.\n", len(des), dir)
+	return res, errors.Join(errs...)
 }
 
 // label names a cached login for messages: issuer, client, user, storage.

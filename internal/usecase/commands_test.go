@@ -2,7 +2,6 @@ package usecase
 
 import (
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -41,38 +40,6 @@ func TestNeedsTerminal(t *testing.T) {
 	} {
 		if got := needsTerminal(tc.flags); got != tc.want {
 			t.Errorf("needsTerminal(%v) = %v", tc.flags, got)
-		}
-	}
-}
-
-func TestQuote(t *testing.T) {
-	for in, want := range map[string]string{
-		"--exec-arg=--oidc-issuer-url=https://i": "--exec-arg=--oidc-issuer-url=https://i",
-		"https://i#sub":                          "'https://i#sub'",
-		"it's":                                   `'it'\''s'`,
-		"":                                       "''",
-		"a b":                                    "'a b'",
-	} {
-		if got := quote(in); got != want {
-			t.Errorf("quote(%q) = %s, want %s", in, got, want)
-		}
-	}
-}
-
-func TestUntil(t *testing.T) {
-	now := time.Unix(1_800_000_000, 0)
-	for _, tc := range []struct {
-		d    time.Duration
-		want string
-	}{
-		{59*time.Minute + 30*time.Second, "expires in 59m"},
-		{30 * time.Second, "expires in 30s"},
-		{26 * time.Hour, "expires in 26h00m"},
-		{-3 * time.Hour, "expired 3h00m ago"},
-		{-72 * time.Hour, "expired 3d ago"},
-	} {
-		if got := until(now.Add(tc.d), now); got != tc.want {
-			t.Errorf("until(%s) = %q, want %q", tc.d, got, tc.want)
 		}
 	}
 }

@@ -22,6 +22,36 @@ type ConvertInput struct {
 	// Command runs kubelogin in converted users: "kubectl" (as the krew
 	// plugin: kubectl oidc-login get-token) or a path to kubelogin.
 	Command string
+	// Direct also moves users that run "kubectl oidc-login" to Command (a
+	// path to kubelogin): kubectl-oidc_login is not on PATH, so kubectl
+	// cannot run them.
+	Direct bool
+}
+
+// ConvertResult is what convert-kubeconfig did, file by file.
+type ConvertResult struct {
+	Files  []ConvertedFile
+	DryRun bool
+	// Command is the exec command converted users got (ConvertInput.Command).
+	Command string
+	// UsedCommand tells whether some user was given Command.
+	UsedCommand bool
+}
+
+// ConvertedFile is one kubeconfig file's conversion.
+type ConvertedFile struct {
+	Path  string
+	Notes []UserNote
+	// Diff is the change, secrets redacted; "" when nothing changed.
+	Diff string
+	// Written tells whether the file was written; Backup is the previous file.
+	Written bool
+	Backup  string
+}
+
+// UserNote says what was done to one user.
+type UserNote struct {
+	User, Note string
 }
 
 // Convert migrates kubeconfig users to kubelogin's exec plugin: users with
@@ -38,90 +68,94 @@ func NewConvert(sys system.OS, log *logger.Logger) *Convert {
 	return &Convert{OS: sys, Log: log}
 }
 
-// Run converts, shows the change as a diff on stdout, and writes each
-// changed file with a backup (unless DryRun).
-func (u *Convert) Run(in ConvertInput) error {
-	w := u.OS.Stdout
+// Run converts and writes each changed file with a backup (unless DryRun).
+// On an error, the result says what was done before it.
+func (u *Convert) Run(in ConvertInput) (*ConvertResult, error) {
 	set, err := kubeconfig.LoadSet(in.Files)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(set.Files) == 0 {
-		return fmt.Errorf("no kubeconfig at %s", strings.Join(in.Files, ", "))
+		return nil, fmt.Errorf("no kubeconfig at %s", strings.Join(in.Files, ", "))
 	}
 	files := set.Files
 	only := ""
 	if in.Context != "" {
 		c, ok := set.Context(in.Context)
 		if !ok {
-			return fmt.Errorf("context %q is not in the kubeconfig", in.Context)
+			return nil, fmt.Errorf("context %q is not in the kubeconfig", in.Context)
 		}
 		f, ok := set.UserFile(c.User)
 		if !ok {
-			return fmt.Errorf("user %q of context %q is not in the kubeconfig", c.User, in.Context)
+			return nil, fmt.Errorf("user %q of context %q is not in the kubeconfig", c.User, in.Context)
 		}
 		files, only = []*kubeconfig.File{f}, c.User
 	}
-	written := 0
+	res := &ConvertResult{DryRun: in.DryRun, Command: in.Command}
 	for _, f := range files {
+		res.Files = append(res.Files, ConvertedFile{Path: f.Path})
+		cf := &res.Files[len(res.Files)-1]
 		for _, name := range f.UserNames() {
 			if only != "" && name != only {
 				continue
 			}
-			for _, note := range convertUser(f, name, in.Command) {
-				fmt.Fprintf(w, "%s: user %s: %s\n", f.Path, name, note)
+			notes, used := convertUser(f, name, in)
+			res.UsedCommand = res.UsedCommand || used
+			for _, note := range notes {
+				cf.Notes = append(cf.Notes, UserNote{User: name, Note: note})
 			}
 		}
 		changed, err := f.Changed()
 		if err != nil {
-			return err
+			return res, err
 		}
 		if !changed {
 			continue
 		}
-		written++
-		diff, err := f.Diff()
-		if err != nil {
-			return err
+		if cf.Diff, err = f.Diff(); err != nil {
+			return res, err
 		}
-		fmt.Fprintf(w, "\n%s\n", diff)
 		if in.DryRun {
-			fmt.Fprintf(w, "Dry run: %s was not written.\n", f.Path)
 			continue
 		}
-		backup, err := f.Write(u.OS.Now())
-		if err != nil {
-			return err
+		if cf.Backup, err = f.Write(u.OS.Now()); err != nil {
+			return res, err
 		}
-		fmt.Fprintf(w, "Wrote %s (the previous file is %s).\n", f.Path, backup)
+		cf.Written = true
 	}
-	if written == 0 {
-		fmt.Fprintf(w, "Nothing to convert.\n")
-	}
-	return nil
+	return res, nil
 }
 
-// convertUser converts one user in f and says what it did.
-func convertUser(f *kubeconfig.File, name, command string) []string {
+// convertUser converts one user in f, says what it did, and whether it
+// gave the user in.Command.
+func convertUser(f *kubeconfig.File, name string, in ConvertInput) ([]string, bool) {
+	command := in.Command
 	usr, _ := f.User(name)
 	if ap, ok := usr.OIDCAuthProvider(); ok {
 		if ap.IssuerURL == "" || ap.ClientID == "" {
-			return []string{"auth-provider oidc without idp-issuer-url or client-id: left as it is"}
+			return []string{"auth-provider oidc without idp-issuer-url or client-id: left as it is"}, false
 		}
 		f.SetExec(name, kubeconfig.Exec(command, ap.GetTokenArgs()))
-		return []string{"auth-provider oidc → exec " + command + " (issuer, client, secret, CA and scopes carried over; its tokens are dropped, so the next kubectl command logs in)"}
+		return []string{"auth-provider oidc → exec " + command + " (issuer, client, secret, CA and scopes carried over; its tokens are dropped, so the next kubectl command logs in)"}, true
 	}
 	prefix, flags, ok := kubeconfig.KubeloginArgs(usr.Exec)
 	if !ok {
 		if usr.Exec != nil {
-			return []string{fmt.Sprintf("exec %s is not kubelogin: left as it is", usr.Exec.Command)}
+			return []string{fmt.Sprintf("exec %s is not kubelogin: left as it is", usr.Exec.Command)}, false
 		}
-		return nil
+		return nil, false
 	}
 	ex := usr.Exec
 	patch := map[string]any{}
 	newFlags, notes := migrateFlags(flags)
-	if !slices.Equal(newFlags, flags) {
+	used := false
+	if in.Direct && kubeconfig.IsKubectlPlugin(ex) {
+		patch["command"] = command
+		prefix = []string{"get-token"}
+		notes = append(notes, "exec kubectl oidc-login → exec "+command+" ("+kubeconfig.PluginName+" is not on PATH)")
+		used = true
+	}
+	if !slices.Equal(newFlags, flags) || used {
 		patch["args"] = append(slices.Clone(prefix), newFlags...)
 	}
 	apiVersion := ex.APIVersion
@@ -139,10 +173,10 @@ func convertUser(f *kubeconfig.File, name, command string) []string {
 		notes = append(notes, "interactiveMode Never → IfAvailable (its grant prompts on the terminal)")
 	}
 	if len(patch) == 0 {
-		return []string{"already runs kubelogin: nothing to change"}
+		return []string{"already runs kubelogin: nothing to change"}, false
 	}
 	f.PatchExec(name, patch)
-	return notes
+	return notes, used
 }
 
 // migrateFlags replaces obsolete get-token flags by their successors.

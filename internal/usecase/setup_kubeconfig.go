@@ -3,7 +3,6 @@ package usecase
 import (
 	"cmp"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/kubelogin/kubelogin/internal/kubeconfig"
@@ -18,7 +17,6 @@ type kubeconfigPlan struct {
 	user    string
 	context string
 	current string // the current context
-	hidden  []HiddenFlag
 }
 
 func planKubeconfig(in SetupInput) (*kubeconfigPlan, error) {
@@ -54,7 +52,7 @@ func planKubeconfig(in SetupInput) (*kubeconfigPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.SetExec(user, kubeconfig.Exec("kubectl", in.ExecArgs))
+	f.SetExec(user, kubeconfig.Exec(cmp.Or(k.Command, "kubectl"), in.ExecArgs))
 	order := []string{userPath}
 	if context != "" {
 		ctxPath, cluster := userPath, k.Cluster
@@ -78,53 +76,34 @@ func planKubeconfig(in SetupInput) (*kubeconfigPlan, error) {
 			order = append(order, ctxPath)
 		}
 	}
-	return &kubeconfigPlan{edits: edits, order: order, user: user, context: context, current: set.CurrentContext(), hidden: in.Hidden}, nil
+	return &kubeconfigPlan{edits: edits, order: order, user: user, context: context, current: set.CurrentContext()}, nil
 }
 
-// write shows the change of each file and writes it, keeping a backup.
-// Running it twice changes nothing.
-func (p *kubeconfigPlan) write(w io.Writer, now time.Time) error {
-	user, context := p.user, p.context
-	fmt.Fprintf(w, "\n## Write the kubeconfig\n\n")
+// write writes each changed file, keeping a backup, and records the
+// change (with its diff, secrets redacted) in c. Running it twice changes
+// nothing.
+func (p *kubeconfigPlan) write(c *KubeconfigChange, now time.Time) error {
 	for _, path := range p.order {
 		f := p.edits[path]
+		fc := FileChange{Path: path}
 		changed, err := f.Changed()
 		if err != nil {
 			return err
 		}
+		if changed {
+			if fc.Diff, err = f.Diff(); err != nil {
+				return err
+			}
+		}
+		c.Files = append(c.Files, fc)
 		if !changed {
-			fmt.Fprintf(w, "%s already has user %s%s: nothing to write.\n", path, user, ofContext(context))
 			continue
 		}
-		diff, err := f.Diff()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "%s", diff)
 		backup, err := f.Write(now)
 		if err != nil {
 			return err
 		}
-		if backup != "" {
-			fmt.Fprintf(w, "\nWrote %s (the previous file is %s).\n", path, backup)
-		} else {
-			fmt.Fprintf(w, "\nWrote %s.\n", path)
-		}
-	}
-	for _, h := range p.hidden {
-		if !h.Written {
-			fmt.Fprintf(w, "%s was not written: kubectl must run with %s set.\n", h.Flag, h.EnvVar)
-		}
-	}
-	if context != "" && context != p.current {
-		fmt.Fprintf(w, "\nTo use it: kubectl config use-context %s\n", quote(context))
+		c.Files[len(c.Files)-1].Written, c.Files[len(c.Files)-1].Backup = true, backup
 	}
 	return nil
-}
-
-func ofContext(context string) string {
-	if context == "" {
-		return ""
-	}
-	return " and context " + context
 }

@@ -1,12 +1,6 @@
 package usecase
 
 import (
-	"cmp"
-	"encoding/json"
-	"fmt"
-	"io"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/kubelogin/kubelogin/internal/logger"
@@ -18,8 +12,19 @@ import (
 type StatusInput struct {
 	Dir    string
 	Filter CacheFilter
-	// JSON selects the JSON output instead of the table.
-	JSON bool
+}
+
+// StatusResult is what status found, for the command line to show as a
+// table or as JSON.
+type StatusResult struct {
+	Dir    string
+	Filter CacheFilter
+	// Logins are the cached logins the filter selects.
+	Logins []LoginStatus
+	// Others counts the logins the filter left out.
+	Others int
+	// Now is when the expiries were judged.
+	Now time.Time
 }
 
 // Status lists the cached logins.
@@ -54,29 +59,21 @@ type LoginStatus struct {
 	Error              string     `json:"error,omitempty"`
 }
 
-// Run prints the cached logins on stdout.
-func (u *Status) Run(in StatusInput) error {
+// Run reads the cached logins.
+func (u *Status) Run(in StatusInput) (*StatusResult, error) {
 	all, err := listCache(in.Dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	now := u.OS.Now()
-	rows := []LoginStatus{}
+	res := &StatusResult{Dir: in.Dir, Filter: in.Filter, Logins: []LoginStatus{}, Now: u.OS.Now()}
 	for _, c := range all {
 		if c.matches(in.Filter) {
-			rows = append(rows, describe(c, now))
+			res.Logins = append(res.Logins, describe(c, res.Now))
+		} else {
+			res.Others++
 		}
 	}
-	if in.JSON {
-		enc := json.NewEncoder(u.OS.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
-	}
-	if len(rows) == 0 {
-		fmt.Fprintf(u.OS.Stdout, "No cached logins in %s.\n", in.Dir)
-		return nil
-	}
-	return writeTable(u.OS.Stdout, rows, now)
+	return res, nil
 }
 
 func describe(c cached, now time.Time) LoginStatus {
@@ -130,57 +127,4 @@ func groups(c *token.Claims) []string {
 		return out
 	}
 	return nil
-}
-
-func writeTable(w io.Writer, rows []LoginStatus, now time.Time) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ISSUER\tCLIENT\tUSER\tGROUPS\tID TOKEN\tREFRESH TOKEN\tSTORAGE\tKEY")
-	for _, r := range rows {
-		if r.Issuer == "" && r.Error != "" {
-			fmt.Fprintf(tw, "(unreadable: %s)\t\t\t\t\t\t%s\t%s\n", oneLine(r.Error, 80), r.Storage, r.Key[:12])
-			continue
-		}
-		idTok := "none"
-		if r.IDTokenExpiry != nil {
-			idTok = until(*r.IDTokenExpiry, now)
-		}
-		refresh := "none"
-		switch {
-		case r.RefreshTokenExpiry != nil:
-			refresh = until(*r.RefreshTokenExpiry, now)
-		case r.RefreshToken:
-			refresh = "yes"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Issuer, r.ClientID, cmp.Or(r.Email, r.Subject, "-"),
-			cmp.Or(oneLine(strings.Join(r.Groups, ","), 40), "-"), idTok, refresh, r.Storage, r.Key[:12])
-	}
-	return tw.Flush()
-}
-
-// until says how long until t, or how long ago it passed.
-func until(t, now time.Time) string {
-	if d := t.Sub(now); d > 0 {
-		return "expires in " + human(d)
-	}
-	return "expired " + human(now.Sub(t)) + " ago"
-}
-
-func human(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
-}
-
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > n {
-		return s[:n-1] + "…"
-	}
-	return s
 }
