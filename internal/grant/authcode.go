@@ -6,6 +6,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -31,6 +32,10 @@ type AuthCode struct {
 	// NoBrowser prints the URL instead of opening a browser
 	// (--skip-open-browser, or no browser can be seen here).
 	NoBrowser bool
+	// Unattended tells that nobody can act on a printed URL: neither stdin
+	// nor stderr is a terminal and --skip-open-browser was not given. A
+	// browser that fails to open then ends the login at once.
+	Unattended bool
 	// Paste, when not nil, also reads the code (or the address the browser
 	// ended on) from the terminal while the loopback server waits, whichever
 	// comes first: for a browser on another machine, which cannot reach this
@@ -44,6 +49,16 @@ func (g *AuthCode) Token(ctx context.Context, _ *token.Set) (*token.Set, error) 
 	addrs, fixed, err := redirectPlan(g.RedirectURL, g.ListenAddresses, g.ListenAddressesGiven)
 	if err != nil {
 		return nil, err
+	}
+	// A certificate that cannot be served fails before anything is bound or
+	// opened: the browser would only meet a dead callback.
+	var tlsConfig *tls.Config
+	if g.LocalServerCert != "" {
+		cert, err := loadServerCert(g.LocalServerCert, g.LocalServerKey)
+		if err != nil {
+			return nil, err
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	// Discover first: a provider that cannot be reached fails before any
 	// socket is bound or browser opened.
@@ -77,11 +92,11 @@ func (g *AuthCode) Token(ctx context.Context, _ *token.Set) (*token.Set, error) 
 		codes:      make(chan callbackResult),
 		log:        g.Log,
 	}
-	srv := &http.Server{Handler: cb, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: cb, ReadHeaderTimeout: 10 * time.Second, TLSConfig: tlsConfig}
 	for _, l := range ls.ls {
 		go func(l net.Listener) {
-			if g.LocalServerCert != "" {
-				srv.ServeTLS(l, g.LocalServerCert, g.LocalServerKey)
+			if tlsConfig != nil {
+				srv.ServeTLS(l, "", "")
 			} else {
 				srv.Serve(l)
 			}
@@ -93,7 +108,8 @@ func (g *AuthCode) Token(ctx context.Context, _ *token.Set) (*token.Set, error) 
 		srv.Shutdown(sctx)
 	}()
 
-	g.openBrowser(authURL, redirect)
+	launchFailed := make(chan error, 1)
+	g.openBrowser(authURL, redirect, launchFailed)
 	var pasted <-chan pasteResult
 	if g.Paste != nil {
 		pasted = readPaste(ctx, g.Paste)
@@ -119,6 +135,9 @@ func (g *AuthCode) Token(ctx context.Context, _ *token.Set) (*token.Set, error) 
 				return nil, err
 			}
 			return g.Client.ExchangeCode(ctx, conf, code, verifier, nonce)
+		case err := <-launchFailed:
+			return nil, fmt.Errorf("no login can complete here: the browser could not be opened (%v) and no terminal shows the login URL: "+
+				"run the same kubectl command once in a terminal, or use --browser-command", err)
 		case <-ctx.Done():
 			if g.Paste != nil {
 				g.Log.Printf("") // end the line of the paste prompt
@@ -173,7 +192,9 @@ func readPaste(ctx context.Context, t Terminal) <-chan pasteResult {
 	return ch
 }
 
-func (g *AuthCode) openBrowser(authURL string, redirect *url.URL) {
+// openBrowser opens authURL, or prints it. When the browser fails to open
+// and nobody can read the URL (Unattended), the failure goes to failed.
+func (g *AuthCode) openBrowser(authURL string, redirect *url.URL, failed chan<- error) {
 	if g.Paste != nil {
 		g.Log.Printf("Please visit the following URL in your browser: %s\n"+
 			"If that browser runs on another machine, it will fail to load %s after the login: "+
@@ -185,11 +206,21 @@ func (g *AuthCode) openBrowser(authURL string, redirect *url.URL) {
 		return
 	}
 	g.Log.Printf("Opening the browser to log in. If it does not open, visit:\n  %s", authURL)
+	report := func(err error) {
+		if g.Unattended {
+			select {
+			case failed <- err:
+			default:
+			}
+		}
+	}
 	err := g.Browser.Open(authURL, g.BrowserCommand, func(err error) {
 		g.Log.Printf("The browser launcher failed (%v); open the URL above by hand.", err)
+		report(err)
 	})
 	if err != nil {
 		g.Log.Printf("Could not start the browser (%v); open the URL above by hand.", err)
+		report(err)
 	}
 }
 

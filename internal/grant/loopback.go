@@ -1,10 +1,13 @@
 package grant
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -117,4 +120,41 @@ func isLoopbackHost(h string) bool {
 	}
 	ip := net.ParseIP(h)
 	return ip != nil && ip.IsLoopback()
+}
+
+// loadServerCert loads --local-server-cert and --local-server-key, naming
+// the file at fault.
+func loadServerCert(certFile, keyFile string) (tls.Certificate, error) {
+	const fix = "give a PEM certificate and its private key"
+	certPEM, err := os.ReadFile(certFile)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("read --local-server-cert %s (%s): %w", certFile, fix, unwrapPath(err))
+	}
+	keyPEM, err := os.ReadFile(keyFile)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("read --local-server-key %s (%s): %w", keyFile, fix, unwrapPath(err))
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err == nil {
+		return cert, nil
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "certificate input"):
+		return tls.Certificate{}, fmt.Errorf("--local-server-cert %s holds no PEM certificate (%s)", certFile, fix)
+	case strings.Contains(msg, "key input"):
+		return tls.Certificate{}, fmt.Errorf("--local-server-key %s holds no PEM private key (%s)", keyFile, fix)
+	case strings.Contains(msg, "does not match"):
+		return tls.Certificate{}, fmt.Errorf("--local-server-key %s is not the key of --local-server-cert %s (%s)", keyFile, certFile, fix)
+	}
+	return tls.Certificate{}, fmt.Errorf("load --local-server-cert %s and --local-server-key %s (%s): %w", certFile, keyFile, fix, err)
+}
+
+// unwrapPath drops the *fs.PathError's repetition of the path.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

@@ -2,6 +2,7 @@ package grant
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -97,6 +98,12 @@ type Env struct {
 	Log            *logger.Logger
 }
 
+// ErrNobodyToLogIn ends a browser login that nobody could finish: no browser
+// can be opened, and neither stdin nor stderr is a terminal where a person
+// would read the URL (kubectl started by an IDE, a cron job, a CI step).
+var ErrNobodyToLogIn = errors.New("no login can complete here: no browser can be opened (no display) and neither stdin nor stderr is a terminal: " +
+	"run the same kubectl command once in a terminal, or use --grant-type=device-code, or --grant-type=client-credentials for machines")
+
 // New returns the login source that o.GrantType selects.
 func New(o Options, env Env) (Source, error) {
 	var term Terminal
@@ -108,7 +115,14 @@ func New(o Options, env Env) (Source, error) {
 	noBrowser := o.SkipOpenBrowser || o.BrowserCommand == "" && !env.OS.CanOpenBrowser()
 	switch o.GrantType {
 	case TypeAuthCode:
-		g := &AuthCode{Options: o, Client: env.Client, Browser: env.OS.Browser, NoBrowser: noBrowser, Log: env.Log}
+		// A person can act on a printed URL when stderr is a terminal (SSH
+		// with port forwarding reads it there), when they asked for it with
+		// --skip-open-browser, or when they can paste the code.
+		attended := env.OS.StdinIsTerminal || env.OS.StderrIsTerminal || o.SkipOpenBrowser
+		if noBrowser && !attended {
+			return nil, ErrNobodyToLogIn
+		}
+		g := &AuthCode{Options: o, Client: env.Client, Browser: env.OS.Browser, NoBrowser: noBrowser, Unattended: !attended, Log: env.Log}
 		if noBrowser && term != nil {
 			g.Paste = term // the browser may be on another machine: take the code pasted too
 		}

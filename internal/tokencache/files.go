@@ -12,7 +12,7 @@ import (
 
 // Auxiliary lists the files of Dir that kubelogin writes beside the entries:
 // lock and failure files (<key>.lock, <key>.failed) and the provider metadata
-// cache (provider-<sha256>.json). Entries, keyring markers and files that are
+// cache (provider-<sha256>.json) with its unreachable marker (provider-<sha256>.unreachable). Entries, keyring markers and files that are
 // not kubelogin's are never listed. clean removes these when it empties the cache.
 func (d Disk) Auxiliary() ([]string, error) {
 	names, err := regularFiles(d.Dir)
@@ -25,7 +25,7 @@ func (d Disk) Auxiliary() ([]string, error) {
 		base := strings.TrimSuffix(name, ext)
 		switch {
 		case (ext == ".lock" || ext == ".failed") && isKey(base),
-			ext == ".json" && strings.HasPrefix(base, "provider-") && isKey(strings.TrimPrefix(base, "provider-")):
+			(ext == ".json" || ext == ".unreachable") && strings.HasPrefix(base, "provider-") && isKey(strings.TrimPrefix(base, "provider-")):
 			out = append(out, filepath.Join(d.Dir, name))
 		}
 	}

@@ -42,6 +42,10 @@ type Source struct {
 	Log          *logger.Logger
 	// LockWait bounds the wait for another process's login.
 	LockWait time.Duration
+	// Unreachable tells whether an error of Next means the provider could not
+	// be reached, with a short reason; the issuer is then not asked again for
+	// UnreachableWindow, by this process's successors, whatever the key.
+	Unreachable func(error) (reason string, ok bool)
 }
 
 // Token returns a usable token set.
@@ -72,10 +76,21 @@ func (s *Source) Token(ctx context.Context) (*token.Set, error) {
 		return nil, fmt.Errorf("another kubelogin process failed to log in %s ago: %s (run the command again to retry)",
 			s.Now().Sub(f.At).Round(time.Second), f.Message)
 	}
+	// A provider that a run just before this one could not reach: fail at
+	// once rather than wait the whole request timeout again (kubectl runs
+	// the plugin several times per command).
+	if !s.NoStore && !s.ForceRefresh {
+		if err := s.Locks.checkUnreachable(s.Issuer, s.Now()); err != nil {
+			return nil, err
+		}
+	}
 	got, err := s.Next.Token(ctx, cached)
 	if err != nil {
 		if ctx.Err() == nil && !s.NoStore {
 			s.Locks.saveFailure(s.Key, failure{At: s.Now(), Message: err.Error()})
+			if reason, ok := s.unreachable(err); ok {
+				s.Locks.saveUnreachable(s.Issuer, Unreachable{At: s.Now(), Reason: reason})
+			}
 		}
 		return nil, err
 	}
@@ -83,11 +98,19 @@ func (s *Source) Token(ctx context.Context) (*token.Set, error) {
 		return got, nil
 	}
 	s.Locks.clearFailure(s.Key)
+	s.Locks.clearUnreachable(s.Issuer)
 	if err := s.Store.Save(s.Key, Entry{Issuer: s.Issuer, ClientID: s.ClientID, Set: *got}); err != nil {
 		// The token is good; not keeping it costs a login next time, not this call.
 		s.Log.Printf("warning: %v", err)
 	}
 	return got, nil
+}
+
+func (s *Source) unreachable(err error) (string, bool) {
+	if s.Unreachable == nil {
+		return "", false
+	}
+	return s.Unreachable(err)
 }
 
 func (s *Source) load() (*token.Set, time.Time) {

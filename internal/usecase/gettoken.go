@@ -4,8 +4,11 @@
 package usecase
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"path/filepath"
 	"time"
 
@@ -89,10 +92,11 @@ func (u *GetToken) tokenSet(ctx context.Context, in GetTokenInput, info execcred
 		Usable: func(s *token.Set, now time.Time) bool {
 			return usableAt(s, in.Provider.UseAccessToken, now)
 		},
-		Now:      u.OS.Now,
-		Next:     &deferred{build: func() (grant.Source, error) { return u.chain(in, info, &client) }},
-		Log:      u.Log,
-		LockWait: in.Login.Timeout() + 30*time.Second,
+		Now:         u.OS.Now,
+		Next:        &deferred{build: func() (grant.Source, error) { return u.chain(in, info, &client) }},
+		Log:         u.Log,
+		LockWait:    in.Login.Timeout() + 30*time.Second,
+		Unreachable: unreachable(in.HTTP.Timeout),
 	}
 	return src.Token(ctx)
 }
@@ -150,6 +154,27 @@ func (l *lazyClient) get() (*oidc.Client, error) {
 		Log:           l.log,
 	})
 	return l.client, nil
+}
+
+// unreachable tells the network failures that mean the provider cannot be
+// reached right now (no answer in time, connection refused or reset, a name
+// that does not resolve) from everything else: a provider that answers, even
+// with an error, or a certificate that does not verify, is not remembered.
+func unreachable(timeout time.Duration) func(error) (string, bool) {
+	return func(err error) (string, bool) {
+		var dns *net.DNSError
+		var ne net.Error
+		var op *net.OpError
+		switch {
+		case errors.As(err, &dns):
+			return fmt.Sprintf("could not be resolved (%s)", dns.Name), true
+		case errors.As(err, &ne) && ne.Timeout():
+			return fmt.Sprintf("did not answer within %s (--oidc-request-timeout)", cmp.Or(timeout, httpclient.DefaultTimeout)), true
+		case errors.As(err, &op):
+			return "could not be connected to", true
+		}
+		return "", false
+	}
 }
 
 // deferred builds its source on first use.
