@@ -34,7 +34,8 @@ func TestMissingFlags(t *testing.T) {
 func TestUnreachableProvider(t *testing.T) {
 	e := newEnv(t, oidcfake.Config{})
 	e.provider.Close()
-	mustFail(t, e.getToken(), "discover the provider at "+e.provider.Issuer(), "connection refused")
+	mustFail(t, e.getToken(), "error: discover the provider: "+e.provider.Issuer()+"/.well-known/openid-configuration refused the connection: "+
+		"is the provider up? check the host and port of --oidc-issuer-url")
 	if e.launches() != 0 {
 		t.Error("a browser was opened for an unreachable provider")
 	}
@@ -43,7 +44,8 @@ func TestUnreachableProvider(t *testing.T) {
 func TestHangingProviderTimesOut(t *testing.T) {
 	e := newEnv(t, oidcfake.Config{})
 	e.provider.SetFaults(oidcfake.Faults{Hang: true})
-	mustFail(t, e.getToken("--oidc-request-timeout=1s"), "the provider did not answer in time")
+	mustFail(t, e.getToken("--oidc-request-timeout=1s"), "error: discover the provider: no answer from "+e.provider.Issuer()+
+		"/.well-known/openid-configuration within 1s: is the provider up? (if it is only slow, raise --oidc-request-timeout)")
 }
 
 func TestRefreshFailingForANetworkReasonKeepsTheCache(t *testing.T) {

@@ -17,8 +17,10 @@ type Source interface {
 }
 
 // Refresh uses the stale set's refresh token, and asks Next (a login) only when
-// there is none or the provider refuses it. A provider that cannot be reached
-// is reported, not answered with a browser tab.
+// there is none, or the provider answers invalid_grant (oidc.LoginRequired), or
+// sends no ID token. Any other failure (a rejected client, a proxy, a provider
+// that cannot be reached) is reported, not answered with a browser tab: a login
+// would meet the same cause. The cache keeps the stale set for the next run.
 type Refresh struct {
 	Client *oidc.Client
 	// UseAccessToken accepts refresh responses without an ID token.
@@ -41,10 +43,10 @@ func (r *Refresh) Token(ctx context.Context, stale *token.Set) (*token.Set, erro
 	case errors.Is(err, oidc.ErrNoIDToken):
 		r.Log.Printf("The provider refreshed the token but sent no ID token; logging in again. (If your API server accepts access tokens, --oidc-use-access-token avoids this.)")
 		return r.Next.Token(ctx, nil)
-	case oidc.Rejected(err):
+	case oidc.LoginRequired(err):
 		r.Log.Debugf(1, "the provider refused the refresh token (%v); logging in again", err)
 		return r.Next.Token(ctx, nil)
 	default:
-		return nil, fmt.Errorf("%w (the cached token was kept; try again when the provider is reachable)", err)
+		return nil, fmt.Errorf("refresh the token (the cached token was kept): %w", err)
 	}
 }

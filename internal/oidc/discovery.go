@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -79,7 +78,8 @@ func (c *Client) forgetCached() {
 	}
 }
 
-// fetchJSON GETs a provider document and returns its body and how long it may be reused.
+// fetchJSON GETs a provider document and returns its body and how long it may
+// be reused. Its errors name u once and say what to do.
 func (c *Client) fetchJSON(ctx context.Context, u string) ([]byte, time.Duration, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -88,22 +88,22 @@ func (c *Client) fetchJSON(ctx context.Context, u string) ([]byte, time.Duration
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return nil, 0, fmt.Errorf("GET %s: %w", u, describeHTTPError(err))
+		return nil, 0, c.netError(ctx, u, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
-		return nil, 0, fmt.Errorf("GET %s: %w", u, describeHTTPError(err))
+		return nil, 0, c.netError(ctx, u, err)
 	}
-	if resp.StatusCode == http.StatusTooManyRequests {
-		return nil, 0, fmt.Errorf("GET %s: the provider answered %s (it is rate limiting: try again in a minute)", u, resp.Status)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, 0, fmt.Errorf("GET %s: the provider answered %s", u, resp.Status)
-	}
-	if !json.Valid(body) {
-		ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-		return nil, 0, fmt.Errorf("GET %s: the provider answered %s, not JSON", u, orUnknown(ct))
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		return nil, 0, fmt.Errorf("%s answered %s: the provider is rate limiting; try again in a minute", u, resp.Status)
+	case resp.StatusCode >= 500:
+		return nil, 0, fmt.Errorf("%s answered %s: the provider is failing; try again later, or ask its administrators", u, resp.Status)
+	case resp.StatusCode != http.StatusOK:
+		return nil, 0, fmt.Errorf("%s answered %s: check --oidc-issuer-url (its path, realm or tenant)", u, resp.Status)
+	case !json.Valid(body):
+		return nil, 0, fmt.Errorf("%s answered %s, not JSON: check --oidc-issuer-url and any proxy in between", u, mediaType(resp.Header))
 	}
 	return body, maxAge(resp.Header.Get("Cache-Control")), nil
 }
@@ -131,7 +131,7 @@ func (c *Client) discoverRemote(ctx context.Context) error {
 	u := strings.TrimSuffix(c.cfg.IssuerURL, "/") + "/.well-known/openid-configuration"
 	body, age, err := c.fetchJSON(ctx, u)
 	if err != nil {
-		return fmt.Errorf("discover the provider at %s (check --oidc-issuer-url and your network): %w", c.cfg.IssuerURL, err)
+		return fmt.Errorf("discover the provider: %w", err)
 	}
 	var m Metadata
 	if err := json.Unmarshal(body, &m); err != nil {

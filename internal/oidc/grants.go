@@ -21,39 +21,17 @@ const ClientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bea
 // DeviceGrantType is the grant_type of the device access token request (RFC 8628).
 const DeviceGrantType = "urn:ietf:params:oauth:grant-type:device_code"
 
-// authenticate adds the client authentication to a token request form and
-// reports whether the client secret goes in an HTTP Basic header instead. A
-// client assertion already in the form authenticates the client by itself.
-func (c *Client) authenticate(m Metadata, form url.Values) (basic bool) {
-	if form.Has("client_assertion") {
-		form.Set("client_id", c.cfg.ClientID)
-		return false
-	}
-	if c.cfg.ClientSecret == "" || c.authStyle(m) == oauth2.AuthStyleInParams {
-		form.Set("client_id", c.cfg.ClientID)
-		if c.cfg.ClientSecret != "" {
-			form.Set("client_secret", c.cfg.ClientSecret.Reveal())
-		}
-		return false
-	}
-	return true
-}
-
 // PasswordGrant logs in with the resource owner password credentials grant
 // (RFC 6749 section 4.3). requireIDToken makes a response without an ID
 // token fail with ErrNoIDToken.
 func (c *Client) PasswordGrant(ctx context.Context, username string, password token.Secret, requireIDToken bool) (*token.Set, error) {
-	m, err := c.Metadata(ctx)
+	conf, err := c.OAuth2Config(ctx, "")
 	if err != nil {
 		return nil, err
 	}
-	form := url.Values{
-		"grant_type": {"password"},
-		"username":   {username},
-		"password":   {password.Reveal()},
-		"scope":      {strings.Join(c.cfg.Scopes(), " ")},
-	}
-	t, err := c.postToken(ctx, m, form)
+	t, err := c.retrieve(ctx, conf.Endpoint.TokenURL, func(ctx context.Context) (*oauth2.Token, error) {
+		return conf.PasswordCredentialsToken(ctx, username, password.Reveal())
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -73,22 +51,20 @@ func (c *Client) ClientCredentialsGrant(ctx context.Context, assertion Assertion
 	if err != nil {
 		return nil, err
 	}
-	form := url.Values{
-		"grant_type": {"client_credentials"},
-		"scope":      {strings.Join(c.cfg.Scopes(), " ")},
-	}
+	params := url.Values{}
 	for k, v := range extra {
-		form.Set(k, v)
+		params.Set(k, v)
 	}
 	if assertion != nil {
 		jwt, err := assertion(m.TokenEndpoint)
 		if err != nil {
 			return nil, err
 		}
-		form.Set("client_assertion_type", ClientAssertionType)
-		form.Set("client_assertion", jwt)
+		params.Set("client_assertion_type", ClientAssertionType)
+		params.Set("client_assertion", jwt)
 	}
-	t, err := c.postToken(ctx, m, form)
+	conf := c.grantConfig(m, c.cfg.Scopes(), params, assertion != nil)
+	t, err := c.retrieve(ctx, m.TokenEndpoint, conf.Token)
 	if err != nil {
 		return nil, err
 	}
@@ -112,6 +88,9 @@ var ErrNoDeviceEndpoint = errors.New("the provider's discovery document has no d
 
 // StartDeviceAuth asks for a device code and a user code. challenge is the
 // S256 PKCE code challenge, or "" for none; extra parameters are added.
+//
+// Not x/oauth2's DeviceAuth: that one sends no client authentication, which
+// Keycloak requires of a confidential client (TestStartDeviceAuthAuthenticatesTheClient).
 func (c *Client) StartDeviceAuth(ctx context.Context, challenge string, extra map[string]string) (*DeviceAuth, error) {
 	m, err := c.Metadata(ctx)
 	if err != nil {
@@ -172,14 +151,17 @@ func (c *Client) PollDeviceToken(ctx context.Context, deviceCode token.Secret, v
 	if err != nil {
 		return nil, err
 	}
-	form := url.Values{
+	// One poll: x/oauth2's DeviceAccessToken runs its own loop on the wall
+	// clock, and the caller's loop keeps the login timeout, the codes'
+	// expiry and the injected clock (grant.DeviceCode).
+	params := url.Values{
 		"grant_type":  {DeviceGrantType},
 		"device_code": {deviceCode.Reveal()},
 	}
 	if verifier != "" {
-		form.Set("code_verifier", verifier)
+		params.Set("code_verifier", verifier)
 	}
-	t, err := c.postToken(ctx, m, form)
+	t, err := c.retrieve(ctx, m.TokenEndpoint, c.grantConfig(m, nil, params, false).Token)
 	if err != nil {
 		return nil, err
 	}

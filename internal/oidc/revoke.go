@@ -2,10 +2,8 @@ package oidc
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 )
 
@@ -35,10 +33,8 @@ func (c *Client) Revoke(ctx context.Context, tok, hint string) error {
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode == http.StatusOK {
-		return nil
+	if te := answerError(resp, body); te != nil {
+		return fmt.Errorf("revoke: %w", te)
 	}
-	var r oauthError
-	_ = json.Unmarshal(body, &r)
-	return fmt.Errorf("revoke: %w", &TokenError{Status: resp.StatusCode, Code: r.Error, Description: r.ErrorDescription})
+	return nil
 }

@@ -20,7 +20,11 @@ type Faults struct {
 	AlgNone            bool   // ID tokens with "alg":"none" and an empty signature
 	ExpiredIDToken     bool   // ID tokens whose exp is 1h in the past
 	UnknownKid         bool   // ID tokens signed by a second key, published in the JWKS only from the moment the first such token is issued
-	RefreshError       string // answer refresh_token grants with 400 {"error": RefreshError}
+	RefreshError       string // answer refresh_token grants with 400 (or RefreshStatus) {"error": RefreshError}
+	RefreshStatus      int    // without RefreshError: answer refresh_token grants with this status and RefreshBody (an HTML page, or nothing)
+	RefreshContentType string // with RefreshStatus: the Content-Type sent along
+	RefreshBody        string // with RefreshStatus: the body
+	Refuse             bool   // close the listening socket: connections are refused until faults without Refuse are set
 	NoIDTokenOnRefresh bool   // refresh responses without id_token
 	AuthError          string // authorization requests redirect back with error=AuthError
 	DeviceError        string // answer device_code token requests with 400 {"error": DeviceError}, e.g. access_denied or expired_token
@@ -35,6 +39,7 @@ func (p *Provider) SetFaults(f Faults) {
 	defer p.mu.Unlock()
 	p.faults = f
 	p.faultAnswers = 0
+	p.listener.refuse(f.Refuse)
 	close(p.faultsChanged)
 	p.faultsChanged = make(chan struct{})
 }

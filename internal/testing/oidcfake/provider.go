@@ -82,6 +82,7 @@ type Provider struct {
 	client    *http.Client
 	closed    chan struct{}
 	serveDone chan struct{}
+	listener  *refusingListener // Faults.Refuse
 	handlers  sync.WaitGroup
 
 	mu              sync.Mutex
@@ -141,6 +142,8 @@ func Start(cfg Config) (*Provider, error) {
 		devices:       map[string]*deviceAuth{},
 		assertionIDs:  map[string]bool{},
 	}
+	p.listener = newRefusingListener(ln)
+	ln = p.listener
 	transport := &http.Transport{}
 	scheme := "http"
 	if cfg.TLS {

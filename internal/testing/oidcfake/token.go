@@ -146,8 +146,7 @@ func (p *Provider) authorizationCodeGrant(w http.ResponseWriter, form url.Values
 
 func (p *Provider) refreshTokenGrant(w http.ResponseWriter, form url.Values) {
 	f := p.currentFaults()
-	if f.RefreshError != "" {
-		writeError(w, http.StatusBadRequest, f.RefreshError, "injected fault")
+	if p.answerRefreshFault(w, f) {
 		return
 	}
 	old := form.Get("refresh_token")
