@@ -3,7 +3,8 @@
 // -s -w), and int128/kubelogin (hack/int128-kubelogin.sh, cached), then
 // reports, within one run on one machine:
 //
-//   - the cached get-token path of kubelogin, the floor program and
+//   - the cached get-token path of kubelogin, the floor program, the floor
+//     program linked with kubelogin's dependencies (their start-up cost) and
 //     int128/kubelogin, run in one alternation (A B C, B C A, …) so that
 //     machine noise hits all of them: medians, spread, ratios, peak RSS;
 //   - the cached path with 1, 100 and 1,000 logins in the cache directory,
@@ -87,14 +88,14 @@ func run(o options) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	plugin, floor := o.plugin, filepath.Join(dir, "floor")
-	builds := [][2]string{{floor, "./cmd/kubelogin-bench/floor"}}
+	plugin, floor, floorDeps := o.plugin, filepath.Join(dir, "floor"), filepath.Join(dir, "floor-deps")
+	builds := [][3]string{{floor, "./cmd/kubelogin-bench/floor"}, {floorDeps, "./cmd/kubelogin-bench/floor", "floordeps"}}
 	if plugin == "" {
 		plugin = filepath.Join(dir, "kubelogin")
-		builds = append(builds, [2]string{plugin, "./cmd/kubelogin"})
+		builds = append(builds, [3]string{plugin, "./cmd/kubelogin"})
 	}
 	for _, b := range builds {
-		if err := releaseBuild(b[0], b[1]); err != nil {
+		if err := releaseBuild(b[0], b[1], b[2]); err != nil {
 			return err
 		}
 	}
@@ -114,8 +115,8 @@ func run(o options) error {
 	if int128 != "" {
 		fmt.Printf(", int128/kubelogin %s", sizeMiB(int128))
 	}
-	fmt.Printf(", floor %s\n\n", sizeMiB(floor))
-	b := bench{dir: dir, plugin: plugin, floor: floor, int128: int128, browser: self, o: o}
+	fmt.Printf(", floor %s, floor + dependencies %s\n\n", sizeMiB(floor), sizeMiB(floorDeps))
+	b := bench{dir: dir, plugin: plugin, floor: floor, floorDeps: floorDeps, int128: int128, browser: self, o: o}
 	if err := b.cachedPath(); err != nil {
 		return err
 	}
@@ -127,13 +128,13 @@ func run(o options) error {
 
 // bench holds what every scenario needs.
 type bench struct {
-	dir, plugin, floor, int128, browser string
-	o                                   options
+	dir, plugin, floor, floorDeps, int128, browser string
+	o                                              options
 }
 
-// releaseBuild builds pkg into out with the release flags.
-func releaseBuild(out, pkg string) error {
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", out, pkg)
+// releaseBuild builds pkg into out with the release flags and the build tags.
+func releaseBuild(out, pkg, tags string) error {
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-tags="+tags, "-o", out, pkg)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
