@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kubelogin/kubelogin/internal/testing/oidcfake"
 	"github.com/kubelogin/kubelogin/internal/token"
@@ -88,32 +87,8 @@ func TestExecCredentialAPIVersions(t *testing.T) {
 	}
 }
 
-func TestExpiredTokenIsRefreshedSilently(t *testing.T) {
-	e := newEnv(t, oidcfake.Config{IDTokenTTL: 2 * time.Second})
-	first := mustCredential(t, e.getToken())
-	_, before := e.onlyEntry()
-	time.Sleep(time.Until(first.Status.ExpirationTimestamp))
-
-	e.provider.ResetCounts()
-	second := mustCredential(t, e.getToken())
-	if second.Status.Token == first.Status.Token {
-		t.Fatal("got the expired token back")
-	}
-	if got := e.provider.TokenRequests("refresh_token"); got != 1 {
-		t.Errorf("refresh requests = %d, want 1", got)
-	}
-	if got := e.launches(); got != 1 {
-		t.Errorf("browser launches = %d, want 1 (no login for a refresh)", got)
-	}
-	_, after := e.onlyEntry()
-	if before["refresh_token"] == after["refresh_token"] {
-		t.Error("the rotated refresh token was not stored")
-	}
-	form, _ := e.provider.LastTokenRequest()
-	if got := form.Get("scope"); got != "openid" {
-		t.Errorf("refresh scope = %q, want the original scopes", got)
-	}
-}
+// An expired token refreshed silently: TestInProcessExpiredTokenIsRefreshedSilently
+// (in-process, with a clock it moves forward instead of a sleep).
 
 func TestForceRefreshRotatesAndStores(t *testing.T) {
 	e := newEnv(t, oidcfake.Config{})
