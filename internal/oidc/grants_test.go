@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/oauth2"
 
 	"github.com/kubelogin/kubelogin/internal/logger"
 )
@@ -108,5 +111,41 @@ func TestAuthenticate(t *testing.T) {
 				t.Errorf("basic %t form %q, want %t %q", basic, tc.form.Encode(), tc.wantBasic, tc.wantForm)
 			}
 		})
+	}
+}
+
+// TestStartDeviceAuthAuthenticatesTheClient: Keycloak refuses a device
+// authorization request of a confidential client that does not authenticate
+// (401 invalid_client), which is what x/oauth2's DeviceAuth sends; ours
+// authenticates the client as for token requests.
+func TestStartDeviceAuthAuthenticatesTheClient(t *testing.T) {
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/.well-known/openid-configuration":
+			json.NewEncoder(w).Encode(map[string]any{"issuer": srv.URL, "authorization_endpoint": srv.URL + "/auth",
+				"token_endpoint": srv.URL + "/token", "jwks_uri": srv.URL + "/keys", "device_authorization_endpoint": srv.URL + "/device/code"})
+		case "/device/code":
+			w.Header().Set("Content-Type", "application/json")
+			if _, p, ok := r.BasicAuth(); !ok || p != "s3cret" {
+				w.WriteHeader(http.StatusUnauthorized)
+				w.Write([]byte(`{"error":"invalid_client","error_description":"Client authentication required"}`))
+				return
+			}
+			w.Write([]byte(`{"device_code":"dc","user_code":"ABCD","verification_uri":"https://kc.example/device"}`))
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c := New(Config{IssuerURL: srv.URL, ClientID: "kubelogin", ClientSecret: "s3cret", HTTPClient: srv.Client(), Log: logger.New(nil)})
+	if _, err := c.StartDeviceAuth(t.Context(), "", nil); err != nil {
+		t.Errorf("StartDeviceAuth: %v", err)
+	}
+	conf, err := c.OAuth2Config(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var re *oauth2.RetrieveError
+	if _, err := conf.DeviceAuth(context.WithValue(t.Context(), oauth2.HTTPClient, srv.Client())); !errors.As(err, &re) || re.ErrorCode != "invalid_client" {
+		t.Errorf("x/oauth2's DeviceAuth: %v; want invalid_client (if it authenticates the client now, StartDeviceAuth can use it)", err)
 	}
 }

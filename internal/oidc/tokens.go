@@ -91,8 +91,7 @@ func (c *Client) Refresh(ctx context.Context, refreshToken string, requireIDToke
 		}
 		return nil, explainRefresh(err)
 	}
-	if t.RefreshToken == "" {
-		t.RefreshToken = refreshToken // RFC 6749 6: the old one stays valid
-	}
+	// An answer without a refresh token keeps the old one (RFC 6749 section
+	// 6): x/oauth2 copies it from the request's refresh_token.
 	return c.setFromOAuth2(ctx, t, "", requireIDToken)
 }

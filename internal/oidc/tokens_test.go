@@ -174,6 +174,19 @@ func TestRefreshSendsTheScopes(t *testing.T) {
 	}
 }
 
+// TestRefreshKeepsTheRefreshToken: an answer without a refresh token leaves
+// the old one in use (RFC 6749 section 6).
+func TestRefreshKeepsTheRefreshToken(t *testing.T) {
+	c, _ := tokenProvider(t, "", answer(200, "application/json", `{"access_token":"a","token_type":"Bearer","expires_in":60}`))
+	set, err := c.Refresh(t.Context(), "refresh-token-value", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.RefreshToken != "refresh-token-value" || set.AccessToken != "a" {
+		t.Errorf("refresh token %q, access token %q", set.RefreshToken, set.AccessToken)
+	}
+}
+
 // TestTokenExpiryByTheInjectedClock: x/oauth2 dates expires_in by the wall
 // clock; the set is dated by Config.Now.
 func TestTokenExpiryByTheInjectedClock(t *testing.T) {
