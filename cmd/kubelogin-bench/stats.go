@@ -15,6 +15,9 @@ import (
 // sample is one process run.
 type sample struct {
 	wall time.Duration
+	// cpu is user + system time: less sensitive than wall time to other
+	// processes on a shared machine.
+	cpu time.Duration
 }
 
 // program is one command line the benchmark runs.
@@ -51,7 +54,7 @@ func measure(p program) (sample, error) {
 	if p.execCredential && !bytes.Contains(out.Bytes(), []byte(`"kind":"ExecCredential"`)) {
 		return sample{}, fmt.Errorf("no ExecCredential on stdout: %q", out.String())
 	}
-	return sample{wall: d}, nil
+	return sample{wall: d, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}, nil
 }
 
 // alternate runs the programs in turn, rounds times after warmup unmeasured
@@ -121,6 +124,14 @@ func wall(s []sample) []int64 {
 	return out
 }
 
+func cpu(s []sample) []int64 {
+	out := make([]int64, len(s))
+	for i, x := range s {
+		out[i] = int64(x.cpu)
+	}
+	return out
+}
+
 func median(v []int64) int64 { return percentile(v, 50) }
 
 func percentile(v []int64, p int) int64 {
@@ -135,12 +146,12 @@ func percentile(v []int64, p int) int64 {
 func ms(ns int64) string { return fmt.Sprintf("%.2f ms", float64(ns)/1e6) }
 
 func printTable(progs []program, samples [][]sample, rss [][]int64) {
-	fmt.Printf("| program | median | p10 | p90 | min | max | median peak RSS (%d runs, GNU time) |\n", rssRuns)
-	fmt.Println("|---|---|---|---|---|---|---|")
+	fmt.Printf("| program | median | p10 | p90 | min | max | median CPU (user + sys) | median peak RSS (%d runs, GNU time) |\n", rssRuns)
+	fmt.Println("|---|---|---|---|---|---|---|---|")
 	for i, p := range progs {
 		w := wall(samples[i])
-		fmt.Printf("| %s | %s | %s | %s | %s | %s | %.1f MiB |\n", p.name, ms(median(w)), ms(percentile(w, 10)), ms(percentile(w, 90)),
-			ms(slices.Min(w)), ms(slices.Max(w)), float64(median(rss[i]))/1024)
+		fmt.Printf("| %s | %s | %s | %s | %s | %s | %s | %.1f MiB |\n", p.name, ms(median(w)), ms(percentile(w, 10)), ms(percentile(w, 90)),
+			ms(slices.Min(w)), ms(slices.Max(w)), ms(median(cpu(samples[i]))), float64(median(rss[i]))/1024)
 	}
 }
 
