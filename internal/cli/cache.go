@@ -125,7 +125,11 @@ refuses, the login is kept so that you can try again.`,
 			if err != nil {
 				return err
 			}
-			return c.Logout.Run(cmd.Context(), in)
+			res, err := c.Logout.Run(cmd.Context(), in)
+			if res != nil {
+				writeLogout(c.OS.Stdout, res, err == nil)
+			}
+			return err
 		},
 	}
 	o.addFlags(cmd.Flags())

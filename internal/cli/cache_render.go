@@ -79,6 +79,28 @@ func writeClean(w io.Writer, res *usecase.CleanResult, ok bool) {
 	}
 }
 
+// writeLogout shows what logout did; ok tells whether it ended without an error.
+func writeLogout(w io.Writer, res *usecase.LogoutResult, ok bool) {
+	if len(res.Logins) == 0 && ok {
+		fmt.Fprintf(w, "No cached login for these settings in %s: nothing to do.\n", res.Dir)
+	}
+	for _, l := range res.Logins {
+		switch {
+		case l.Unreadable:
+			fmt.Fprintf(w, "The cached login is unreadable: nothing to revoke.\n")
+		case l.What == "":
+			fmt.Fprintf(w, "The cached login has no refresh or access token: nothing to revoke.\n")
+		case l.Endpoint == "":
+			fmt.Fprintf(w, "The provider lists no revocation endpoint: the %s was not revoked and stays valid until it expires.\n", l.What)
+		default:
+			fmt.Fprintf(w, "Revoked the %s at %s.\n", l.What, l.Endpoint)
+		}
+		if l.Removed {
+			fmt.Fprintf(w, "Removed %s.\n", l.Label)
+		}
+	}
+}
+
 // plural is "1 file", "2 files".
 func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, pick(n, one, many))

@@ -92,3 +92,31 @@ func TestCleanPlurals(t *testing.T) {
 		}
 	}
 }
+
+func TestWriteLogout(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		res  usecase.LogoutResult
+		ok   bool
+		want string
+	}{
+		{"nothing", usecase.LogoutResult{Dir: "/c"}, true, "No cached login for these settings in /c: nothing to do.\n"},
+		{"nothing, failed", usecase.LogoutResult{Dir: "/c"}, false, ""},
+		{"revoked", usecase.LogoutResult{Logins: []usecase.LoggedOut{{Label: "L", What: "refresh token", Endpoint: "https://i/revoke", Removed: true}}}, true,
+			"Revoked the refresh token at https://i/revoke.\nRemoved L.\n"},
+		{"no endpoint", usecase.LogoutResult{Logins: []usecase.LoggedOut{{Label: "L", What: "access token", Removed: true}}}, true,
+			"The provider lists no revocation endpoint: the access token was not revoked and stays valid until it expires.\nRemoved L.\n"},
+		{"unreadable, then not removed", usecase.LogoutResult{Logins: []usecase.LoggedOut{{Label: "L", Unreadable: true}}}, false,
+			"The cached login is unreadable: nothing to revoke.\n"},
+		{"no token", usecase.LogoutResult{Logins: []usecase.LoggedOut{{Label: "L", Removed: true}}}, true,
+			"The cached login has no refresh or access token: nothing to revoke.\nRemoved L.\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			writeLogout(&b, &tc.res, tc.ok)
+			if diff := cmp.Diff(tc.want, b.String()); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}

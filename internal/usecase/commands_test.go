@@ -37,6 +37,8 @@ func TestNeedsTerminal(t *testing.T) {
 		{[]string{"--grant-type=password", "--username=u", "--password=p"}, false},
 		{[]string{"--username=u"}, true},
 		{[]string{"--grant-type=device-code"}, false},
+		{[]string{"--grant-type", "authcode-keyboard"}, true},
+		{[]string{"--grant-type", "device-code", "--username", "u"}, false},
 	} {
 		if got := needsTerminal(tc.flags); got != tc.want {
 			t.Errorf("needsTerminal(%v) = %v", tc.flags, got)

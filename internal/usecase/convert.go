@@ -216,10 +216,14 @@ func migrateFlags(flags []string) ([]string, []string) {
 // terminal: the password grant without a password, or the keyboard grant.
 func needsTerminal(flags []string) bool {
 	grantType, username, password := "", false, false
-	for _, a := range flags {
-		name, value, _ := strings.Cut(a, "=")
+	for i := 0; i < len(flags); i++ {
+		name, value, hasValue := strings.Cut(flags[i], "=")
 		switch name {
 		case "--grant-type":
+			if !hasValue && i+1 < len(flags) { // --grant-type VALUE
+				i++
+				value = flags[i]
+			}
 			grantType = value
 		case "--username":
 			username = true

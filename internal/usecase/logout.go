@@ -20,20 +20,46 @@ type Logout struct {
 // NewLogout returns the use-case.
 func NewLogout(g *GetToken) *Logout { return &Logout{GetToken: g} }
 
-// Run logs out and reports what it did on stdout.
-func (u *Logout) Run(ctx context.Context, in GetTokenInput) error {
-	out := u.GetToken.OS.Stdout
+// LogoutResult is what logout did, for the command line to show.
+type LogoutResult struct {
+	Dir string
+	// Logins are the cached logins for the settings, in the order handled;
+	// none means there was nothing to do.
+	Logins []LoggedOut
+}
+
+// LoggedOut is one cached login logout handled.
+type LoggedOut struct {
+	// Label names the login (issuer, client, user, storage, key).
+	Label string
+	// Unreadable: the entry could not be read, so nothing was revoked.
+	Unreadable bool
+	// What is the token revoked or meant to be: "refresh token", "access
+	// token", or "" when the login holds neither.
+	What string
+	// Endpoint is where What was revoked; "" when the provider lists no
+	// revocation endpoint (What stays valid until it expires).
+	Endpoint string
+	// Removed tells whether the login was removed from the cache.
+	Removed bool
+}
+
+// Run revokes and removes the login get-token would use with in. On an
+// error, the result says what was done before it.
+func (u *Logout) Run(ctx context.Context, in GetTokenInput) (*LogoutResult, error) {
+	res := &LogoutResult{Dir: in.Cache.Dir}
 	caPEMs, err := in.HTTP.LoadCACerts()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	key := cacheKey(in, caPEMs)
+	disk := tokencache.Disk{Dir: in.Cache.Dir, Now: u.GetToken.OS.Now}
 	find := func() ([]cached, error) {
 		var found []cached
 		for _, s := range []struct {
 			name  string
 			store tokencache.Store
-		}{{StorageDisk, tokencache.Disk{Dir: in.Cache.Dir}}, {StorageKeyring, &tokencache.Keyring{Dir: in.Cache.Dir}}} {
+		}{{StorageDisk, disk}, {StorageKeyring, &tokencache.Keyring{Dir: in.Cache.Dir, Now: u.GetToken.OS.Now}}} {
 			e, _, err := s.store.Load(key)
 			var ke *tokencache.KeyringError
 			switch {
@@ -47,40 +73,39 @@ func (u *Logout) Run(ctx context.Context, in GetTokenInput) error {
 		return found, nil
 	}
 	if found, err := find(); err != nil || len(found) == 0 {
-		if err == nil {
-			fmt.Fprintf(out, "No cached login for these settings in %s: nothing to do.\n", in.Cache.Dir)
-		}
-		return err
+		return res, err
 	}
 	// Hold the lock that get-token holds while it refreshes, so that a
 	// refresh cannot store a new refresh token behind this one's back.
-	unlock, err := tokencache.Disk{Dir: in.Cache.Dir}.Lock(ctx, key, 30*time.Second, nil)
+	unlock, err := disk.Lock(ctx, key, 30*time.Second, nil)
 	if err != nil {
-		return err
+		return res, err
 	}
 	defer unlock()
 	found, err := find()
 	if err != nil {
-		return err
+		return res, err
 	}
 	for _, c := range found {
-		if err := u.revoke(ctx, in, caPEMs, c); err != nil {
-			return err
+		lo := LoggedOut{Label: label(c)}
+		if err := u.revoke(ctx, in, caPEMs, c, &lo); err != nil {
+			return res, err
 		}
 		if err := c.store(in.Cache.Dir).Delete(key); err != nil {
-			return fmt.Errorf("remove the cached login: %w", err)
+			res.Logins = append(res.Logins, lo)
+			return res, fmt.Errorf("remove the cached login: %w", err)
 		}
-		fmt.Fprintf(out, "Removed %s.\n", label(c))
+		lo.Removed = true
+		res.Logins = append(res.Logins, lo)
 	}
-	return nil
+	return res, nil
 }
 
 // revoke revokes the login's refresh token, or its access token when it has
-// no refresh token, and says so.
-func (u *Logout) revoke(ctx context.Context, in GetTokenInput, caPEMs [][]byte, c cached) error {
-	out := u.GetToken.OS.Stdout
+// no refresh token, and records what it did in lo.
+func (u *Logout) revoke(ctx context.Context, in GetTokenInput, caPEMs [][]byte, c cached, lo *LoggedOut) error {
 	if c.Entry == nil {
-		fmt.Fprintf(out, "The cached login is unreadable: nothing to revoke.\n")
+		lo.Unreadable = true
 		return nil
 	}
 	tok, hint, what := c.Entry.RefreshToken, oidc.HintRefreshToken, "refresh token"
@@ -88,9 +113,9 @@ func (u *Logout) revoke(ctx context.Context, in GetTokenInput, caPEMs [][]byte, 
 		tok, hint, what = c.Entry.AccessToken, oidc.HintAccessToken, "access token"
 	}
 	if tok == "" {
-		fmt.Fprintf(out, "The cached login has no refresh or access token: nothing to revoke.\n")
 		return nil
 	}
+	lo.What = what
 	lc := lazyClient{in: in.Provider, http: in.HTTP, caPEMs: caPEMs, log: u.GetToken.Log, now: u.GetToken.OS.Now}
 	client, err := lc.get()
 	if err != nil {
@@ -99,12 +124,11 @@ func (u *Logout) revoke(ctx context.Context, in GetTokenInput, caPEMs [][]byte, 
 	err = client.Revoke(ctx, tok, hint)
 	switch {
 	case errors.Is(err, oidc.ErrNoRevocationEndpoint):
-		fmt.Fprintf(out, "The provider lists no revocation endpoint: the %s was not revoked and stays valid until it expires.\n", what)
 		return nil
 	case err != nil:
 		return fmt.Errorf("revoke the %s at the provider: %w (the cached login was kept: try again, or remove it without revoking with \"kubelogin clean --issuer=%s\")", what, err, in.Provider.IssuerURL)
 	}
 	m, _ := client.Metadata(ctx)
-	fmt.Fprintf(out, "Revoked the %s at %s.\n", what, m.RevocationEndpoint)
+	lo.Endpoint = m.RevocationEndpoint
 	return nil
 }
