@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"os"
@@ -24,6 +25,8 @@ type Exec struct {
 	InteractiveMode string
 	// Flags are the get-token flags.
 	Flags []string
+	// Server is the cluster's API server; "" is the stack's.
+	Server string
 }
 
 // UserName is the kubeconfig user entry the harness writes.
@@ -89,7 +92,7 @@ users:
       apiVersion: %s
       command: %s
       args:
-`, u.stack.APIServer, base64.StdEncoding.EncodeToString(pem), UserName, e.APIVersion, command)
+`, cmp.Or(e.Server, u.stack.APIServer), base64.StdEncoding.EncodeToString(pem), UserName, e.APIVersion, command)
 	for _, a := range args {
 		fmt.Fprintf(&b, "      - %q\n", a)
 	}

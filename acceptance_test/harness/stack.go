@@ -59,6 +59,11 @@ type Stack struct {
 	oidcMu  sync.Mutex
 	oidc    *OIDCProvider
 	oidcErr error
+
+	// keycloak is Keycloak, started by the first test that needs it, on
+	// etcdURL's etcd (harness/keycloak.go).
+	keycloak keycloakState
+	etcdURL  string
 }
 
 // Start brings the whole stack up. On error, everything started is stopped.
@@ -117,6 +122,7 @@ func (s *Stack) Stop() {
 		s.oidc.Proxy.Stop()
 	}
 	s.oidcMu.Unlock()
+	s.stopKeycloak()
 }
 
 // RestartDex restarts Dex with another ID-token lifetime, behind the same proxy.
@@ -225,6 +231,7 @@ func (s *Stack) startKube(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		s.etcdURL = etcdURL
 		s.APIServer, _, err = startKubeAPIServer(ctx, s.Dir, &s.procs, bin, etcdURL, s.Issuer, s.TLS)
 		if err != nil {
 			return err

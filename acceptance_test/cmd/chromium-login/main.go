@@ -1,14 +1,16 @@
 // Command chromium-login is the browser the acceptance suite gives kubelogin
 // with --browser-command. kubelogin runs it with one argument, the URL to
-// open; it then logs in to Dex the way a person would, in a real headless
-// Chromium:
+// open; it then logs in to Dex or Keycloak the way a person would, in a real
+// headless Chromium:
 //
 //   - an authorization URL: Dex's login form (admin@example.com / password),
-//     then "Grant Access", until the browser lands on the loopback callback
-//     named by the URL's redirect_uri;
+//     then "Grant Access", or Keycloak's login form (alice / alice-password),
+//     until the browser lands on the loopback callback named by the URL's
+//     redirect_uri;
 //   - a device verification URL: Dex's user-code form (confirmed as filled in
 //     by verification_uri_complete), the login form, "Grant Access", until
-//     Dex shows "Login Successful".
+//     Dex shows "Login Successful"; on Keycloak its login form, its consent
+//     page ("Yes"), until it shows "Device Login Successful".
 //
 // Every launch appends one line to the file named by
 // KUBELOGIN_ACCEPTANCE_BROWSER_LOG, so a test can count launches, and a line
@@ -37,10 +39,13 @@ import (
 // envLog names the file that records every launch.
 const envLog = "KUBELOGIN_ACCEPTANCE_BROWSER_LOG"
 
-// Credentials of Dex's static user.
+// Credentials of Dex's static user, and of the user of the suite's
+// Keycloak realm (harness/keycloak/realm.json).
 const (
-	username = "admin@example.com"
-	password = "password"
+	username   = "admin@example.com"
+	password   = "password"
+	kcUsername = "alice"
+	kcPassword = "alice-password"
 )
 
 // overallTimeout bounds one login, so that a stuck page never leaves a browser behind.
@@ -155,13 +160,14 @@ func login(target string) error {
 }
 
 // doneCondition says when the login has finished: at the redirect_uri of an
-// authorization request, or on Dex's device success page.
+// authorization request, or on Dex's or Keycloak's device success page.
 func doneCondition(u *url.URL) func(p page) bool {
 	if redirect := u.Query().Get("redirect_uri"); redirect != "" {
 		return func(p page) bool { return strings.HasPrefix(p.Location, redirect) }
 	}
 	return func(p page) bool {
-		return strings.Contains(p.Location, "/device/callback") && strings.HasPrefix(p.Heading, "Login Successful")
+		return (strings.Contains(p.Location, "/device/callback") && strings.HasPrefix(p.Heading, "Login Successful")) ||
+			(p.Kind == "kcdone")
 	}
 }
 
@@ -170,23 +176,31 @@ type page struct {
 	Location string `json:"location"`
 	Ready    string `json:"ready"`
 	Heading  string `json:"heading"`
-	// Kind is one of login, approve, usercode, error or other.
+	// Kind is one of login, approve, usercode (Dex), kclogin, kcusercode,
+	// kcconsent, kcdone (Keycloak), error or other.
 	Kind string `json:"kind"`
-	// Detail is the text of a Dex error box, if any.
+	// Detail is the text of a Dex or Keycloak error box, if any.
 	Detail string `json:"detail"`
 }
 
-// inspect classifies Dex's pages by their forms. Dex's error page is a
-// panel with a heading and a paragraph and no form; Chromium's own error
-// page (for example, nothing listens on the callback port) has a
-// chrome-error:// location.
+// inspect classifies Dex's and Keycloak's pages by their forms. Dex's error
+// page is a panel with a heading and a paragraph and no form; Keycloak's has
+// #kc-error-message; Chromium's own error page (for example, nothing listens
+// on the callback port) has a chrome-error:// location.
 const inspect = `(() => {
   const q = (s) => document.querySelector(s);
-  const h = q('h2.theme-heading');
-  const err = q('#login-error, .dex-error-box');
+  const kcTitle = q('#kc-page-title');
+  const h = q('h2.theme-heading') || kcTitle;
+  const err = q('#login-error, .dex-error-box, #input-error, #input-error-username, .kc-feedback-text, #kc-error-message');
   const heading = h ? h.textContent.trim() : '';
   let kind = 'other';
-  if (q('#login') && q('#password')) kind = 'login';
+  if (q('#kc-error-message')) kind = 'error';
+  else if (q('#username') && q('#password') && q('#kc-login')) kind = 'kclogin';
+  else if (q('#device-user-code') && q('#kc-login')) kind = 'kcusercode';
+  else if (q('input[name=accept]') || q('#kc-oauth')) kind = 'kcconsent';
+  else if (kcTitle && heading.includes('Device Login Successful')) kind = 'kcdone';
+  else if (kcTitle) kind = 'other';
+  else if (q('#login') && q('#password')) kind = 'login';
   else if (q('button.theme-btn--success')) kind = 'approve';
   else if (q('#user_code')) kind = 'usercode';
   else if (document.location.protocol === 'chrome-error:') kind = 'error';
@@ -214,6 +228,14 @@ const (
 })()`
 	jsApprove  = `(() => { document.querySelector('button.theme-btn--success').click(); return true; })()`
 	jsUserCode = `(() => { document.querySelector('#submit-login').click(); return true; })()`
+	jsKCLogin  = `(() => {
+  document.querySelector('#username').value = '` + kcUsername + `';
+  document.querySelector('#password').value = '` + kcPassword + `';
+  document.querySelector('#kc-login').click();
+  return true;
+})()`
+	jsKCSubmit  = `(() => { document.querySelector('#kc-login').click(); return true; })()`
+	jsKCConsent = `(() => { (document.querySelector('input[name=accept]') || document.querySelector('#kc-login')).click(); return true; })()`
 )
 
 // walk acts on each page until done says the login is over. It acts once a
@@ -278,6 +300,30 @@ func walk(ctx context.Context, done func(page) bool) error {
 				break
 			}
 			err = chromedp.Do(ctx, chromedp.Click(chromedp.ID("submit-login")))
+		case "kclogin":
+			if p.Detail != "" {
+				return fmt.Errorf("keycloak refused the login: %s", p.Detail)
+			}
+			if retry {
+				_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](jsKCLogin))
+				break
+			}
+			err = chromedp.Do(ctx,
+				chromedp.WaitVisible(chromedp.ID("username")),
+				chromedp.SendKeys(chromedp.ID("username"), kcUsername),
+				chromedp.SendKeys(chromedp.ID("password"), kcPassword),
+				chromedp.Click(chromedp.ID("kc-login")))
+		case "kcusercode":
+			if p.Detail != "" {
+				return fmt.Errorf("keycloak refused the user code: %s", p.Detail)
+			}
+			code, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#device-user-code').value`))
+			if code == "" {
+				return errors.New("keycloak's device page has no user code: kubelogin opened verification_uri, not verification_uri_complete")
+			}
+			_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](jsKCSubmit))
+		case "kcconsent":
+			_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](jsKCConsent))
 		case "error":
 			return fmt.Errorf("the browser shows an error page at %s: %q %s", p.Location, p.Heading, p.Detail)
 		default:

@@ -1,0 +1,134 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// keycloakAuthenticationConfig is the Keycloak API server's
+// AuthenticationConfiguration (%s: the issuer, its CA as indented PEM). The
+// audiences are the realm's browser clients (an ID token's aud is its
+// client) and the robots' access-token audience. People are named by their
+// verified email; robots, which have none, by their preferred_username.
+const keycloakAuthenticationConfig = `apiVersion: apiserver.config.k8s.io/v1
+kind: AuthenticationConfiguration
+jwt:
+- issuer:
+    url: %s
+    certificateAuthority: |
+%s
+    audiences: [kubelogin-public, kubelogin, kubelogin-short-lived, kubernetes]
+    audienceMatchPolicy: MatchAny
+  claimMappings:
+    username:
+      expression: 'has(claims.email) && has(claims.email_verified) && claims.email_verified ? claims.email : "keycloak-robot:" + claims.preferred_username'
+    groups:
+      expression: 'has(claims.groups) ? claims.groups : []'
+`
+
+// startAPIServer starts a second kube-apiserver, on the stack's etcd under
+// its own prefix (a cluster of its own), that accepts Keycloak's tokens.
+// With the stand-in there is none: APIServer stays "".
+func (kc *Keycloak) startAPIServer(ctx context.Context, s *Stack) error {
+	if !s.real {
+		s.opts.Logf("WARNING: the stack runs the API-server stand-in: the Keycloak scenarios that need an API server skip")
+		return nil
+	}
+	bin := filepath.Join(s.opts.Cache, "bin", "kube-apiserver")
+	ca, err := os.ReadFile(s.TLS.CACert)
+	if err != nil {
+		return err
+	}
+	indented := "      " + strings.ReplaceAll(strings.TrimSpace(string(ca)), "\n", "\n      ")
+	authnConfig := filepath.Join(kc.Dir, "authentication-config.yaml")
+	if err := os.WriteFile(authnConfig, fmt.Appendf(nil, keycloakAuthenticationConfig, kc.Issuer, indented), 0o600); err != nil {
+		return err
+	}
+	port, err := FreePort()
+	if err != nil {
+		return err
+	}
+	server := "https://127.0.0.1:" + strconv.Itoa(port)
+	certDir := filepath.Join(kc.Dir, "apiserver-certs")
+	if err := os.MkdirAll(certDir, 0o700); err != nil {
+		return err
+	}
+	f := s.TLS
+	p, err := StartProcess(kc.Dir, "kube-apiserver", os.Environ(), bin,
+		"--etcd-servers="+s.etcdURL, "--etcd-prefix=/keycloak-cluster",
+		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
+		"--secure-port="+strconv.Itoa(port),
+		"--tls-cert-file="+f.ServerCert, "--tls-private-key-file="+f.ServerKey,
+		"--client-ca-file="+f.CACert,
+		"--service-account-issuer="+server,
+		"--service-account-key-file="+f.SAPub,
+		"--service-account-signing-key-file="+f.SAKey,
+		"--service-cluster-ip-range=10.96.0.0/24",
+		"--authorization-mode=RBAC",
+		"--authentication-config="+authnConfig,
+		"--cert-dir="+certDir,
+		"--enable-priority-and-fairness=false",
+		"--endpoint-reconciler-type=none",
+	)
+	if err != nil {
+		return err
+	}
+	s.procs.add(p)
+	if err := waitReady(ctx, p, server, f, keycloakStartTimeout); err != nil {
+		return fmt.Errorf("the Keycloak kube-apiserver did not become ready: %w", err)
+	}
+	kc.APIServer = server
+	kc.AdminKubeconfig = filepath.Join(kc.Dir, "admin.kubeconfig")
+	return os.WriteFile(kc.AdminKubeconfig, []byte(strings.Replace(s.adminKubeconfig(), s.APIServer, server, 1)), 0o600)
+}
+
+// KeycloakBindingName is the ClusterRoleBinding that lets KeycloakViewersGroup read.
+const KeycloakBindingName = "keycloak-viewers-view"
+
+// grantViewersGroup binds ViewRole to KeycloakViewersGroup on the Keycloak
+// API server, and waits until RBAC lets the user list pods through it.
+func (kc *Keycloak) grantViewersGroup(ctx context.Context) error {
+	manifest := filepath.Join(kc.Dir, "binding.json")
+	binding := fmt.Sprintf(`{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+  "metadata": {"name": %q},
+  "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": %q},
+  "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": %q}]}`,
+		KeycloakBindingName, ViewRole, KeycloakViewersGroup)
+	if err := os.WriteFile(manifest, []byte(binding), 0o600); err != nil {
+		return err
+	}
+	if _, err := kc.Admin(ctx, "create", "-f", manifest); err != nil {
+		return err
+	}
+	return Poll(ctx, 20*time.Second, 100*time.Millisecond, func() error {
+		out, _ := kc.Admin(ctx, "auth", "can-i", "list", "pods", "--namespace=default",
+			"--as="+KeycloakEmail, "--as-group="+KeycloakViewersGroup)
+		if !strings.HasPrefix(strings.TrimSpace(out), "yes") {
+			return fmt.Errorf("RBAC: group %s may not list pods yet", KeycloakViewersGroup)
+		}
+		return nil
+	})
+}
+
+// Admin runs kubectl 1.33 as the Keycloak API server's administrator.
+func (kc *Keycloak) Admin(ctx context.Context, args ...string) (string, error) {
+	kubectl, err := kc.stack.Kubectl("1.33")
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, kubectl, append([]string{"--kubeconfig=" + kc.AdminKubeconfig}, args...)...)
+	cmd.Env = []string{"HOME=" + filepath.Join(kc.Dir, "admin-home"), "PATH=/usr/bin:/bin"}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("admin kubectl %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out), nil
+}
