@@ -210,5 +210,16 @@ func TestConvertKubeconfigWithoutThePlugin(t *testing.T) {
 	if cfg.AuthInfos["legacy"].Exec.Command != "kubectl" || cfg.AuthInfos["krew"].Exec.Command != "kubectl" {
 		t.Errorf("--exec-form=kubectl-plugin: legacy %v, krew %v", cfg.AuthInfos["legacy"].Exec, cfg.AuthInfos["krew"].Exec)
 	}
+	// Explicitly the direct form, the plugin on PATH: every kubelogin user moves.
+	writeText(t, s.kubeconfig, original)
+	s.withPlugin()
+	r = mustRun(t, s.kubelogin("convert-kubeconfig", "--exec-form=direct"))
+	if strings.Contains(r.stdout, "not on PATH") || !strings.Contains(r.stdout, "user krew: exec kubectl oidc-login → exec "+self+"\n") {
+		t.Errorf("convert-kubeconfig --exec-form=direct says:\n%s", r.stdout)
+	}
+	cfg = loadKubeconfig(t, s.kubeconfig)
+	if cfg.AuthInfos["legacy"].Exec.Command != self || cfg.AuthInfos["krew"].Exec.Command != self {
+		t.Errorf("--exec-form=direct: legacy %v, krew %v", cfg.AuthInfos["legacy"].Exec, cfg.AuthInfos["krew"].Exec)
+	}
 	mustFail(t, s.kubelogin("convert-kubeconfig", "--exec-form=direct", "--exec-command=/x/kubelogin"), "convert-kubeconfig takes --exec-command or --exec-form, not both: give one of them")
 }

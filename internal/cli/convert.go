@@ -32,7 +32,8 @@ are left alone.
 
 When kubectl-oidc_login is not on PATH, "kubectl oidc-login" cannot work:
 converted users then run this kubelogin by its path ("<path> get-token"), and
-users that run "kubectl oidc-login" are moved to it too (see --exec-form).
+users that run "kubectl oidc-login" are moved to it too; --exec-form=direct
+does the same in any case (see --exec-form).
 
 The change is shown as a diff (secrets redacted); each file changed is kept
 as a backup beside it. --dry-run only shows the diff. --context limits the
@@ -52,7 +53,10 @@ conversion to that context's user.`,
 					return err
 				}
 				in.Command, note = ec.Command, execNote(execForm, ec, "convert-kubeconfig")
-				in.Direct = !cmd.Flags().Changed("exec-form") && ec.Command != "kubectl"
+				in.Direct = ec.Command != "kubectl"
+				if ec.PluginMissing {
+					in.DirectReason = " (" + kubeconfig.PluginName + " is not on PATH)"
+				}
 			} else if cmd.Flags().Changed("exec-form") {
 				return errors.New("convert-kubeconfig takes --exec-command or --exec-form, not both: give one of them")
 			}

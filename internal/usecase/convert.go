@@ -23,9 +23,12 @@ type ConvertInput struct {
 	// plugin: kubectl oidc-login get-token) or a path to kubelogin.
 	Command string
 	// Direct also moves users that run "kubectl oidc-login" to Command (a
-	// path to kubelogin): kubectl-oidc_login is not on PATH, so kubectl
-	// cannot run them.
+	// path to kubelogin): the direct form was chosen, or kubectl-oidc_login
+	// is not on PATH, so kubectl cannot run them.
 	Direct bool
+	// DirectReason ends the note of such a move: " (kubectl-oidc_login is
+	// not on PATH)", or "" when the direct form was asked for.
+	DirectReason string
 }
 
 // ConvertResult is what convert-kubeconfig did, file by file.
@@ -152,7 +155,7 @@ func convertUser(f *kubeconfig.File, name string, in ConvertInput) ([]string, bo
 	if in.Direct && kubeconfig.IsKubectlPlugin(ex) {
 		patch["command"] = command
 		prefix = []string{"get-token"}
-		notes = append(notes, "exec kubectl oidc-login → exec "+command+" ("+kubeconfig.PluginName+" is not on PATH)")
+		notes = append(notes, "exec kubectl oidc-login → exec "+command+in.DirectReason)
 		used = true
 	}
 	if !slices.Equal(newFlags, flags) || used {
