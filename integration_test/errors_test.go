@@ -20,12 +20,44 @@ func TestMissingFlags(t *testing.T) {
 		{"grant", e.args("--grant-type=magic"), "--grant-type=magic is not one of auto, authcode"},
 		{"unknown flag", e.args("--oidc-issuer=x"), "unknown flag: --oidc-issuer"},
 		{"pkce", e.args("--oidc-pkce-method=plain"), "--oidc-pkce-method=plain is not one of auto, no, S256"},
+		{"both required", []string{"get-token"}, "error: --oidc-issuer-url and --oidc-client-id are missing (or set KUBELOGIN_OIDC_ISSUER_URL and KUBELOGIN_OIDC_CLIENT_ID), e.g. --oidc-issuer-url=https://issuer.example.com --oidc-client-id=YOUR_CLIENT_ID"},
+		{"issuer not a URL", []string{"get-token", "--oidc-issuer-url=not-a-url", "--oidc-client-id=x"}, "error: --oidc-issuer-url=not-a-url is not a URL: give the provider's issuer with its scheme, e.g. https://issuer.example.com"},
+		{"issuer without scheme", []string{"get-token", "--oidc-issuer-url=issuer.example.com/realms/x", "--oidc-client-id=x"}, "error: --oidc-issuer-url=issuer.example.com/realms/x is not a URL"},
+		{"issuer over http", []string{"get-token", "--oidc-issuer-url=http://issuer.example.com", "--oidc-client-id=x"}, "error: --oidc-issuer-url=http://issuer.example.com uses http:// to a host that is not this machine: use https:// (tokens and codes would cross the network in clear text, and kube-apiserver accepts only https issuers)"},
+		{"issuer is the discovery URL", []string{"get-token", "--oidc-issuer-url=https://issuer.example.com/.well-known/openid-configuration", "--oidc-client-id=x"}, "error: --oidc-issuer-url=https://issuer.example.com/.well-known/openid-configuration is a discovery document, not the issuer: drop /.well-known/openid-configuration from it"},
+		{"password without username", e.args("--password=hunter2"), "error: --password is given without --username: add --username=USER (the password grant logs in as that user)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.run(tc.args...)
 			mustFail(t, r, tc.want)
 			if n := strings.Count(strings.TrimSpace(r.stderr), "\n"); n != 0 {
 				t.Errorf("want a one-line error, got %d lines:\n%s", n+1, r.stderr)
+			}
+		})
+	}
+}
+
+// TestInvalidEnvironmentValues: a bad KUBELOGIN_* value is reported by the
+// variable's name, and the value is never echoed (it may be a secret set in the
+// wrong variable).
+func TestInvalidEnvironmentValues(t *testing.T) {
+	e := newEnv(t, oidcfake.Config{})
+	for _, tc := range []struct{ env, value, want string }{
+		{"KUBELOGIN_GRANT_TYPE", "s3cr3t-grant", "error: environment variable KUBELOGIN_GRANT_TYPE is not one of auto, authcode, authcode-keyboard, password, device-code, client-credentials"},
+		{"KUBELOGIN_OIDC_REQUEST_TIMEOUT", "s3cr3t-timeout", "error: environment variable KUBELOGIN_OIDC_REQUEST_TIMEOUT is not a valid --oidc-request-timeout: want a duration such as 30s or 2m"},
+		{"KUBELOGIN_AUTHENTICATION_TIMEOUT_SEC", "-5", "error: environment variable KUBELOGIN_AUTHENTICATION_TIMEOUT_SEC must be a positive number of seconds"},
+		{"KUBELOGIN_OIDC_ISSUER_URL", "s3cr3t-issuer", "error: environment variable KUBELOGIN_OIDC_ISSUER_URL is not a URL"},
+	} {
+		t.Run(tc.env, func(t *testing.T) {
+			args := []string{"get-token", "--oidc-client-id=x", "--token-cache-dir=" + e.cacheDir}
+			if tc.env != "KUBELOGIN_OIDC_ISSUER_URL" {
+				args = append(args, "--oidc-issuer-url="+e.provider.Issuer())
+			}
+			r := e.runWith(runOpts{env: []string{tc.env + "=" + tc.value}}, args...)
+			mustFail(t, r, tc.want)
+			oneLine(t, r)
+			if strings.Contains(r.stderr, tc.value) {
+				t.Errorf("the value of %s was echoed:\n%s", tc.env, r.stderr)
 			}
 		})
 	}

@@ -54,7 +54,8 @@ func TestCacheDirectoryIsAFile(t *testing.T) {
 	e := newEnv(t, oidcfake.Config{})
 	os.WriteFile(e.cacheDir, []byte("not a directory"), 0o600)
 	r := e.getToken()
-	mustFail(t, r, "create token cache directory", "--token-cache-dir")
+	mustFail(t, r, "error: token cache directory "+e.cacheDir+" is a file, not a directory (remove or rename it, or set --token-cache-dir)")
+	oneLine(t, r) // no warning before the error, no hint about the parent's permissions
 	if e.launches() != 0 {
 		t.Error("a browser was opened although the token could not be kept")
 	}

@@ -58,7 +58,7 @@ func applyFlagEnv(fs *pflag.FlagSet, getenv func(string) string) ([]string, erro
 		for _, x := range values {
 			if e := fs.Set(f.Name, x); e != nil {
 				// The value is not shown: it may be a secret.
-				err = fmt.Errorf("environment variable %s is not a valid --%s: %v", name, f.Name, describeSetError(e))
+				err = fmt.Errorf("environment variable %s is not a valid --%s: want %s", name, f.Name, valueKind(f.Value.Type()))
 				return
 			}
 		}
@@ -67,11 +67,17 @@ func applyFlagEnv(fs *pflag.FlagSet, getenv func(string) string) ([]string, erro
 	return used, err
 }
 
-// describeSetError drops pflag's quoting of the value from its error.
-func describeSetError(err error) string {
-	s := err.Error()
-	if i := strings.LastIndex(s, ": "); i >= 0 {
-		return s[i+2:]
+// valueKind says what a flag of a pflag value type takes.
+func valueKind(typ string) string {
+	switch typ {
+	case "bool":
+		return "true or false"
+	case "int", "intSlice":
+		return "a whole number"
+	case "duration":
+		return "a duration such as 30s or 2m"
+	case "stringToString":
+		return "KEY=VALUE pairs separated by commas"
 	}
-	return s
+	return "a " + typ + " value"
 }

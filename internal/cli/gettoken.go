@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,6 +26,10 @@ import (
 // defaults that depend on other flags.
 type getTokenOptions struct {
 	usecase.GetTokenInput
+
+	// fromEnv holds the flags set from their KUBELOGIN_* variable: errors
+	// about them name the variable and never show its value.
+	fromEnv map[string]bool
 
 	// Flags of older versions that kubeconfigs still carry.
 	UsePKCE                     bool
@@ -76,6 +81,7 @@ func (o *getTokenOptions) addFlags(f *pflag.FlagSet) {
 	f.StringVar(&a.File, "oidc-client-assertion-file", "", "file holding a federated token (JWT) to authenticate the client with, read at every login (e.g. a projected service account token), for --grant-type=client-credentials")
 	f.StringVar(&a.Env, "oidc-client-assertion-env", "", "name of an environment variable holding a federated token (JWT) to authenticate the client with, for --grant-type=client-credentials")
 
+
 	f.IntSliceVar(&o.ListenPort, "listen-port", nil, "obsolete: use --listen-address")
 	f.StringVar(&l.RedirectHostname, "oidc-redirect-url-hostname", "", "obsolete: use --oidc-redirect-url")
 	f.StringVar(&o.RedirectURLAuthCodeKeyboard, "oidc-redirect-url-authcode-keyboard", "", "obsolete: use --oidc-redirect-url")
@@ -92,29 +98,32 @@ var pkce = []string{oidc.PKCEAuto, oidc.PKCENo, oidc.PKCES256}
 func (o *getTokenOptions) input(flags *pflag.FlagSet, sys system.OS, warn func(string, ...any)) (usecase.GetTokenInput, error) {
 	in := o.GetTokenInput
 	p, l := &in.Provider, &in.Login
-	if p.IssuerURL == "" {
-		return in, errors.New("--oidc-issuer-url is missing")
-	}
-	if p.ClientID == "" {
-		return in, errors.New("--oidc-client-id is missing")
-	}
-	if err := oneOf("--grant-type", l.GrantType, grant.Types); err != nil {
+	if err := missing(map[string]string{"oidc-issuer-url": p.IssuerURL, "oidc-client-id": p.ClientID}); err != nil {
 		return in, err
 	}
-	if err := oneOf("--token-cache-storage", in.Cache.Storage, tokencache.Storages); err != nil {
+	if err := o.checkIssuerURL(p.IssuerURL); err != nil {
 		return in, err
 	}
-	if err := oneOf("--oidc-pkce-method", p.PKCEMethod, pkce); err != nil {
+	if err := o.oneOf("grant-type", l.GrantType, grant.Types); err != nil {
+		return in, err
+	}
+	if err := o.oneOf("token-cache-storage", in.Cache.Storage, tokencache.Storages); err != nil {
+		return in, err
+	}
+	if err := o.oneOf("oidc-pkce-method", p.PKCEMethod, pkce); err != nil {
 		return in, err
 	}
 	if l.AuthenticationTimeoutSec <= 0 {
-		return in, fmt.Errorf("--authentication-timeout-sec must be positive, not %d", l.AuthenticationTimeoutSec)
+		return in, fmt.Errorf("%s must be a positive number of seconds", o.name("authentication-timeout-sec"))
 	}
 	if in.HTTP.Timeout <= 0 {
-		return in, fmt.Errorf("--oidc-request-timeout must be positive, not %s", in.HTTP.Timeout)
+		return in, fmt.Errorf("%s must be a positive duration, e.g. 30s", o.name("oidc-request-timeout"))
 	}
 	if (l.LocalServerCert == "") != (l.LocalServerKey == "") {
 		return in, errors.New("give both --local-server-cert and --local-server-key, or neither")
+	}
+	if l.Password != "" && l.Username == "" && l.GrantType == grant.TypeAuto {
+		return in, fmt.Errorf("%s is given without --username: add --username=USER (the password grant logs in as that user)", o.name("password"))
 	}
 	if err := checkClientAuth(in); err != nil {
 		return in, err
@@ -192,6 +201,98 @@ func checkClientAuth(in usecase.GetTokenInput) error {
 	return nil
 }
 
+// applyEnv sets the flags not given from their environment variables (see
+// applyFlagEnv) and remembers which, for the error messages.
+func (o *getTokenOptions) applyEnv(fs *pflag.FlagSet, getenv func(string) string) ([]string, error) {
+	given := map[string]bool{}
+	fs.Visit(func(f *pflag.Flag) { given[f.Name] = true })
+	used, err := applyFlagEnv(fs, getenv)
+	o.fromEnv = map[string]bool{}
+	fs.Visit(func(f *pflag.Flag) {
+		if !given[f.Name] {
+			o.fromEnv[f.Name] = true
+		}
+	})
+	return used, err
+}
+
+// name is how an error names a flag: --flag, or the environment variable
+// that set it.
+func (o *getTokenOptions) name(flag string) string {
+	if o.fromEnv[flag] {
+		return "environment variable " + flagEnvName(flag)
+	}
+	return "--" + flag
+}
+
+// oneOf checks a flag with a fixed set of values; a value from the
+// environment is not echoed (it could be a secret set in the wrong variable).
+func (o *getTokenOptions) oneOf(flag, v string, allowed []string) error {
+	if slices.Contains(allowed, v) {
+		return nil
+	}
+	if o.fromEnv[flag] {
+		return fmt.Errorf("environment variable %s is not one of %s", flagEnvName(flag), strings.Join(allowed, ", "))
+	}
+	return oneOf("--"+flag, v, allowed)
+}
+
+// missing reports every required flag that is empty, in one line, each with
+// its environment variable, and an example.
+func missing(required map[string]string) error {
+	var names, envs, examples []string
+	for _, name := range []string{"oidc-issuer-url", "oidc-client-id"} {
+		if v, ok := required[name]; ok && v == "" {
+			names = append(names, "--"+name)
+			envs = append(envs, flagEnvName(name))
+			examples = append(examples, "--"+name+"="+requiredExample[name])
+		}
+	}
+	switch len(names) {
+	case 0:
+		return nil
+	case 1:
+		return fmt.Errorf("%s is missing (or set %s), e.g. %s", names[0], envs[0], examples[0])
+	}
+	return fmt.Errorf("%s are missing (or set %s), e.g. %s", strings.Join(names, " and "), strings.Join(envs, " and "), strings.Join(examples, " "))
+}
+
+var requiredExample = map[string]string{"oidc-issuer-url": "https://issuer.example.com", "oidc-client-id": "YOUR_CLIENT_ID"}
+
+// checkIssuerURL checks --oidc-issuer-url before any request: a URL with a
+// scheme and a host, https unless the host is loopback, and the issuer itself
+// rather than its discovery document.
+func (o *getTokenOptions) checkIssuerURL(raw string) error {
+	name := o.name("oidc-issuer-url")
+	shown := name + "=" + raw
+	if o.fromEnv["oidc-issuer-url"] {
+		shown = name
+	}
+	const example = "e.g. https://issuer.example.com"
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Scheme == "" || u.Host == "" && u.Opaque == "":
+		return fmt.Errorf("%s is not a URL: give the provider's issuer with its scheme, %s", shown, example)
+	case u.Scheme != "https" && u.Scheme != "http", u.Opaque != "":
+		return fmt.Errorf("%s is not an https:// URL: give the provider's issuer, %s", shown, example)
+	case u.Scheme == "http" && !isLoopbackHost(u.Hostname()):
+		return fmt.Errorf("%s uses http:// to a host that is not this machine: use https:// (tokens and codes would cross the network in clear text, and kube-apiserver accepts only https issuers)", shown)
+	case strings.Contains(u.Path, "/.well-known/"):
+		return fmt.Errorf("%s is a discovery document, not the issuer: drop %s from it", shown, u.Path[strings.Index(u.Path, "/.well-known/"):])
+	case u.RawQuery != "" || u.Fragment != "":
+		return fmt.Errorf("%s has a query or fragment: give the provider's issuer exactly as its discovery document says", shown)
+	}
+	return nil
+}
+
+func isLoopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
 func oneOf(flag, v string, allowed []string) error {
 	if slices.Contains(allowed, v) {
 		return nil
@@ -215,7 +316,7 @@ Every flag can also be set by the environment variable shown beside it
 line wins.`,
 		Args: cobra.NoArgs,
 		PreRunE: func(cmd *cobra.Command, _ []string) error {
-			used, err := applyFlagEnv(cmd.Flags(), c.OS.Getenv)
+			used, err := o.applyEnv(cmd.Flags(), c.OS.Getenv)
 			if err != nil {
 				return err
 			}

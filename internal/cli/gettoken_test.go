@@ -108,7 +108,7 @@ func TestGetTokenFlagErrors(t *testing.T) {
 		{[]string{"--oidc-issuer-url=https://i"}, "--oidc-client-id is missing"},
 		{[]string{"--oidc-issuer-url=https://i", "--oidc-client-id=c", "--token-cache-storage=file"}, "--token-cache-storage=file is not one of disk, keyring, none"},
 		{[]string{"--oidc-issuer-url=https://i", "--oidc-client-id=c", "--local-server-cert=a"}, "give both --local-server-cert and --local-server-key"},
-		{[]string{"--oidc-issuer-url=https://i", "--oidc-client-id=c", "--authentication-timeout-sec=0"}, "--authentication-timeout-sec must be positive"},
+		{[]string{"--oidc-issuer-url=https://i", "--oidc-client-id=c", "--authentication-timeout-sec=0"}, "--authentication-timeout-sec must be a positive number of seconds"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
 			_, _, err := parse(t, tc.args...)

@@ -53,7 +53,7 @@ func (s *Source) Token(ctx context.Context) (*token.Set, error) {
 	started := s.Now()
 	// Fast path: entries are replaced atomically, so reading without the lock
 	// sees a whole entry. Most runs end here with no lock and no network.
-	if cached, _ := s.load(); cached != nil && !s.ForceRefresh && s.Usable(cached, s.Now()) {
+	if cached, _ := s.load(false); cached != nil && !s.ForceRefresh && s.Usable(cached, s.Now()) {
 		s.Log.Debugf(1, "using the cached token (key %s)", s.Key)
 		return cached, nil
 	}
@@ -63,7 +63,7 @@ func (s *Source) Token(ctx context.Context) (*token.Set, error) {
 	}
 	defer unlock()
 
-	cached, savedAt := s.load()
+	cached, savedAt := s.load(true)
 	// With --force-refresh, a token that another process stored while this one
 	// waited is fresh enough: refreshing again would only cost a round trip.
 	if cached != nil && s.Usable(cached, s.Now()) && (!s.ForceRefresh || savedAt.After(started)) {
@@ -113,7 +113,9 @@ func (s *Source) unreachable(err error) (string, bool) {
 	return s.Unreachable(err)
 }
 
-func (s *Source) load() (*token.Set, time.Time) {
+// load reads the entry; why it has none is said once per run, by the read
+// under the lock (report), not by the lock-free one before it.
+func (s *Source) load(report bool) (*token.Set, time.Time) {
 	if s.NoStore {
 		return nil, time.Time{}
 	}
@@ -122,6 +124,7 @@ func (s *Source) load() (*token.Set, time.Time) {
 	switch {
 	case err == nil:
 		return &e.Set, savedAt
+	case !report:
 	case errors.Is(err, ErrNotFound):
 		s.Log.Debugf(1, "no cached token (key %s)", s.Key)
 	case errors.As(err, &corrupt):

@@ -166,6 +166,9 @@ func isKey(s string) bool {
 
 func (d Disk) ensureDir() error {
 	if err := os.MkdirAll(d.Dir, 0o700); err != nil {
+		if fi, statErr := os.Stat(d.Dir); statErr == nil && !fi.IsDir() {
+			return fmt.Errorf("token cache directory %s is a file, not a directory (remove or rename it, or set --token-cache-dir)", d.Dir)
+		}
 		return fmt.Errorf("create token cache directory %s (check its parent's permissions, or set --token-cache-dir): %w", d.Dir, err)
 	}
 	return nil
