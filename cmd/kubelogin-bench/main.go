@@ -5,7 +5,7 @@
 //
 //   - the cached get-token path of kubelogin, the floor program, the floor
 //     program linked with kubelogin's dependencies (their start-up cost) and
-//     int128/kubelogin, run in one alternation (A B C, B C A, …) so that
+//     int128/kubelogin, run in one alternation (each round in a random order) so that
 //     machine noise hits all of them: medians, spread, ratios, peak RSS;
 //   - the cached path with 1, 100 and 1,000 logins in the cache directory,
 //     and status and clean at 1,000;

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"runtime"
@@ -58,14 +59,15 @@ func measure(p program) (sample, error) {
 }
 
 // alternate runs the programs in turn, rounds times after warmup unmeasured
-// rounds, starting each round one program further (A B C, B C A, C A B, …) so
-// that neither machine noise nor the order favours one of them. It returns the
-// samples of each program.
+// rounds, each round in a new random order (seeded: the same in every run of
+// the benchmark), so that neither machine noise nor the order favours one of
+// them: in a fixed rotation each program would always follow the same one.
+// It returns the samples of each program.
 func alternate(progs []program, rounds, warmup int) ([][]sample, error) {
 	out := make([][]sample, len(progs))
+	rng := rand.New(rand.NewPCG(1, 2))
 	for r := range warmup + rounds {
-		for j := range progs {
-			i := (r + j) % len(progs)
+		for _, i := range rng.Perm(len(progs)) {
 			s, err := measure(progs[i])
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", progs[i].name, err)
