@@ -62,7 +62,7 @@ func (o *getTokenOptions) addFlags(f *pflag.FlagSet) {
 	f.BoolVar(&h.RenegotiateFreely, "tls-renegotiation-freely", false, "allow the provider to renegotiate TLS repeatedly")
 	f.DurationVar(&h.Timeout, "oidc-request-timeout", httpclient.DefaultTimeout, "give up on a request to the provider after this long")
 
-	f.StringVar(&l.GrantType, "grant-type", grant.TypeAuto, "how to log in: auto (password when --username is set, else authcode), authcode, authcode-keyboard, password, device-code or client-credentials")
+	f.StringVar(&l.GrantType, "grant-type", grant.TypeAuto, "how to log in: auto (password when --username is set, else authcode), authcode, authcode-keyboard, password, device-code, client-credentials or token-exchange")
 	f.StringSliceVar(&l.ListenAddresses, "listen-address", grant.DefaultListenAddresses, "addresses for the login callback server, tried in order (host:port; port 0 = any free port)")
 	f.BoolVar(&l.SkipOpenBrowser, "skip-open-browser", false, "print the login URL instead of opening a browser")
 	f.StringVar(&l.BrowserCommand, "browser-command", "", "program to open the login URL with (default: the system's browser)")
@@ -81,6 +81,8 @@ func (o *getTokenOptions) addFlags(f *pflag.FlagSet) {
 	f.StringVar(&a.File, "oidc-client-assertion-file", "", "file holding a federated token (JWT) to authenticate the client with, read at every login (e.g. a projected service account token), for --grant-type=client-credentials")
 	f.StringVar(&a.Env, "oidc-client-assertion-env", "", "name of an environment variable holding a federated token (JWT) to authenticate the client with, for --grant-type=client-credentials")
 
+
+	addExchangeFlags(f, &l.TokenExchange)
 
 	f.IntSliceVar(&o.ListenPort, "listen-port", nil, "obsolete: use --listen-address")
 	f.StringVar(&l.RedirectHostname, "oidc-redirect-url-hostname", "", "obsolete: use --oidc-redirect-url")
@@ -126,6 +128,9 @@ func (o *getTokenOptions) input(flags *pflag.FlagSet, sys system.OS, warn func(s
 		return in, fmt.Errorf("%s is given without --username: add --username=USER (the password grant logs in as that user)", o.name("password"))
 	}
 	if err := checkClientAuth(in); err != nil {
+		return in, err
+	}
+	if err := checkExchange(in); err != nil {
 		return in, err
 	}
 	if o.UsePKCE {
@@ -190,7 +195,7 @@ func checkClientAuth(in usecase.GetTokenInput) error {
 		return errors.New("--oidc-client-assertion-cert needs --oidc-client-assertion-key (the certificate's private key)")
 	case a.KID != "" && a.Key == "":
 		return errors.New("--oidc-client-assertion-kid needs --oidc-client-assertion-key")
-	case len(given) == 1 && grantType != grant.TypeClientCredentials:
+	case len(given) == 1 && grantType != grant.TypeClientCredentials && grantType != grant.TypeTokenExchange:
 		return fmt.Errorf("%s is for --grant-type=client-credentials", given[0])
 	case len(given) == 1 && in.Provider.ClientSecret != "":
 		return fmt.Errorf("give either --oidc-client-secret or %s, not both", given[0])

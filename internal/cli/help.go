@@ -24,6 +24,7 @@ var flagGroups = []struct {
 		"local-server-cert", "local-server-key", "open-url-after-authentication", "username", "password", "password-command"}},
 	{"Client authentication flags (client-credentials)", []string{"oidc-client-assertion-key", "oidc-client-assertion-cert",
 		"oidc-client-assertion-kid", "oidc-client-assertion-file", "oidc-client-assertion-env"}},
+	{"Token exchange and audience flags", []string{"token-exchange-subject-token", "token-exchange-subject-token-file", "token-exchange-subject-token-env", "token-exchange-subject-token-type", "token-exchange-actor-token", "token-exchange-actor-token-type", "token-exchange-requested-token-type", "token-exchange-audience", "token-exchange-resource", "request-audience", "request-audience-by"}},
 	{"Cache flags", []string{"token-cache-dir", "token-cache-storage"}},
 	{"TLS flags", []string{"certificate-authority", "certificate-authority-data", "insecure-skip-tls-verify",
 		"tls-renegotiation-once", "tls-renegotiation-freely"}},

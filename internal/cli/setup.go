@@ -57,7 +57,7 @@ func execNote(form string, ec kubeconfig.ExecCommand, command string) string {
 }
 
 // secretFlags are never printed by setup; password is never written either.
-var secretFlags = map[string]bool{"oidc-client-secret": true, "password": true}
+var secretFlags = map[string]bool{"oidc-client-secret": true, "password": true, "token-exchange-subject-token": true, "token-exchange-actor-token": true}
 
 // notReproduced are get-token flags that setup does not put in the kubeconfig.
 var notReproduced = map[string]bool{"force-refresh": true}

@@ -21,10 +21,11 @@ const (
 	TypePassword          = "password"
 	TypeDeviceCode        = "device-code"
 	TypeClientCredentials = "client-credentials"
+	// TypeTokenExchange ("token-exchange") is declared in exchange.go.
 )
 
 // Types lists the values of --grant-type.
-var Types = []string{TypeAuto, TypeAuthCode, TypeAuthCodeKeyboard, TypePassword, TypeDeviceCode, TypeClientCredentials}
+var Types = []string{TypeAuto, TypeAuthCode, TypeAuthCodeKeyboard, TypePassword, TypeDeviceCode, TypeClientCredentials, TypeTokenExchange}
 
 // Options are the login options: how get-token logs in when neither the cache
 // nor a refresh can serve. The command line binds its flags straight into
@@ -58,6 +59,8 @@ type Options struct {
 	// ClientAssertion authenticates the client of the client-credentials
 	// grant; none means its secret.
 	ClientAssertion AssertionOptions
+	// TokenExchange are the options of --grant-type=token-exchange.
+	TokenExchange ExchangeOptions
 }
 
 // AssertionOptions name a client assertion: a private key (private_key_jwt)
@@ -159,6 +162,12 @@ func New(o Options, env Env) (Source, error) {
 			g.Assertion = EnvAssertion(a.Env, env.OS.Getenv, env.OS.Now)
 		}
 		return g, nil
+	case TypeTokenExchange:
+		assertion, err := clientAssertion(o.ClientAssertion, env)
+		if err != nil {
+			return nil, err
+		}
+		return &TokenExchange{Options: o.TokenExchange, Client: env.Client, Getenv: env.OS.Getenv, Assertion: assertion, UseAccessToken: env.UseAccessToken, Log: env.Log}, nil
 	}
 	return nil, fmt.Errorf("unknown grant type %q", o.GrantType)
 }

@@ -10,7 +10,7 @@ const redactedValue = "[redacted]"
 // secretFlags are command-line flags whose values are secrets, as exec
 // plugins (kubelogin's and others') take them. Request headers often carry
 // API keys: their names are shown, not their values.
-var secretFlags = []string{"--oidc-client-secret", "--client-secret", "--password", "--oidc-request-header"}
+var secretFlags = []string{"--oidc-client-secret", "--client-secret", "--password", "--oidc-request-header", "--token-exchange-subject-token", "--token-exchange-actor-token"}
 
 // secretUserFields are the user fields and auth-provider config entries that
 // hold secrets.

@@ -65,6 +65,8 @@ type Metadata struct {
 	CodeChallengeMethodsSupported []string `json:"code_challenge_methods_supported,omitempty"`
 	TokenEndpointAuthMethods      []string `json:"token_endpoint_auth_methods_supported,omitempty"`
 	IDTokenSigningAlgs            []string `json:"id_token_signing_alg_values_supported,omitempty"`
+	// GrantTypesSupported tells whether the token exchange is offered (SupportsTokenExchange).
+	GrantTypesSupported []string `json:"grant_types_supported,omitempty"`
 	// AuthorizationResponseIssParameterSupported: the provider sends iss in
 	// the authorization response (RFC 9207), which the callback then requires.
 	AuthorizationResponseIssParameterSupported bool `json:"authorization_response_iss_parameter_supported,omitempty"`

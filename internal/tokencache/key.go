@@ -43,6 +43,14 @@ type KeyInput struct {
 	// ("key:PATH", "file:PATH", "env:NAME"): two workloads sharing a client ID
 	// but not an identity get two entries.
 	ClientAssertion string
+	// TokenExchange describes a token exchange (--grant-type=token-exchange):
+	// where the subject token comes from, the token types, the audiences and
+	// resources; string lists are sorted and de-duplicated.
+	TokenExchange map[string]any
+	// Audience is the audience a token was obtained for (--request-audience,
+	// or a cluster's exec extension): each audience has its own entry, and
+	// the login it was obtained from has the entry without it.
+	Audience string
 }
 
 // Key returns the hex SHA-256 of the canonical encoding.
@@ -78,6 +86,20 @@ func (in KeyInput) Canonical() []byte {
 	}
 	if in.ClientAssertion != "" {
 		m["client_assertion"] = in.ClientAssertion
+	}
+	if in.TokenExchange != nil {
+		m["grant"] = "token-exchange"
+		x := map[string]any{}
+		for k, v := range in.TokenExchange {
+			if l, ok := v.([]string); ok {
+				v = sortedSet(l)
+			}
+			x[k] = v
+		}
+		m["token_exchange"] = x
+	}
+	if in.Audience != "" {
+		m["audience"] = in.Audience
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -205,6 +205,7 @@ func cacheKey(in GetTokenInput, caPEMs [][]byte) string {
 		Username:          in.Login.Username,
 		ClientCredentials: in.Login.GrantType == grant.TypeClientCredentials,
 		ClientAssertion:   in.Login.ClientAssertion.Source(),
+		TokenExchange:     exchangeKey(in.Login),
 	}.Key()
 }
 

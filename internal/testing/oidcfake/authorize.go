@@ -58,6 +58,9 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	if p.cfg.TokenEndpointAuthMethods != nil {
 		doc["token_endpoint_auth_methods_supported"] = p.cfg.TokenEndpointAuthMethods
 	}
+	if p.advertisesTokenExchange() {
+		doc["grant_types_supported"] = append(doc["grant_types_supported"].([]string), tokenExchangeGrantType)
+	}
 	w.Header().Set("Cache-Control", "max-age=3600")
 	writeJSON(w, http.StatusOK, doc)
 }

@@ -63,6 +63,8 @@ type Config struct {
 	FederatedIssuer   string
 	FederatedAudience string
 	FederatedKeys     []crypto.PublicKey
+	// TokenExchange, when set, enables the token exchange grant (RFC 8693).
+	TokenExchange *TokenExchangeConfig
 	// TokenEndpointAuthMethods replaces token_endpoint_auth_methods_supported
 	// in discovery (e.g. client_secret_post only); it is advertised, not enforced.
 	TokenEndpointAuthMethods []string

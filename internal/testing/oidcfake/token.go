@@ -64,6 +64,8 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		p.issue(w, grant{scope: form.Get("scope"), refreshToken: "-", idToken: p.cfg.ClientCredentialsIDToken, subject: p.cfg.ClientID})
 	case deviceGrantType:
 		p.deviceCodeGrant(w, form)
+	case tokenExchangeGrantType:
+		p.tokenExchangeGrant(w, form)
 	case "":
 		writeError(w, http.StatusBadRequest, "invalid_request", "grant_type is required")
 	default:
@@ -196,6 +198,9 @@ func (p *Provider) issue(w http.ResponseWriter, g grant) {
 			claims["sub"] = g.subject
 		}
 		maps.Copy(claims, accountClaims(g.account))
+		if aud := crossClientAudience(g.scope, p.cfg.ClientID); aud != nil && !f.WrongAudience {
+			claims["aud"] = aud // Dex's cross-client trust
+		}
 		idToken, err := p.signIDToken(claims, f)
 		if err != nil {
 			writeError(w, http.StatusInternalServerError, "server_error", err.Error())
