@@ -101,3 +101,39 @@ func TestRefreshInvalidGrantLogsInAgain(t *testing.T) {
 		t.Errorf("-v1 does not say why it logs in again:\n%s", r.stderr)
 	}
 }
+
+// TestNoAnswerNamesTheURLOnceAndTheFix: a provider that cannot be reached
+// over TLS or by name fails at once with one line that names the URL once
+// and the flag to check, and opens no browser.
+func TestNoAnswerNamesTheURLOnceAndTheFix(t *testing.T) {
+	e := newEnv(t, oidcfake.Config{TLS: true})
+	plain := newEnv(t, oidcfake.Config{})
+	plainHTTPS := "https://" + strings.TrimPrefix(plain.provider.Issuer(), "http://")
+	for _, tc := range []struct {
+		name, issuer string
+		args         []string
+		want         string
+	}{
+		{"CA not given", e.provider.Issuer(), removeFlag(e.args(), "--certificate-authority"),
+			"error: discover the provider: " + e.provider.Issuer() + "/.well-known/openid-configuration presents a certificate signed by an authority this machine does not trust: " +
+				"give the CA with --certificate-authority or --certificate-authority-data\n"},
+		{"https to a plain port", plainHTTPS, append(removeFlag(plain.args(), "--oidc-issuer-url"), "--oidc-issuer-url="+plainHTTPS),
+			"error: discover the provider: " + plainHTTPS + "/.well-known/openid-configuration does not answer TLS: check the scheme (https or http) and port of --oidc-issuer-url\n"},
+		{"unknown host", "http://kubelogin-test.invalid", append(removeFlag(plain.args(), "--oidc-issuer-url"), "--oidc-issuer-url=http://kubelogin-test.invalid"),
+			"): check --oidc-issuer-url, your DNS or VPN\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.run(tc.args...)
+			mustFail(t, r, tc.want)
+			if n := strings.Count(strings.TrimSpace(r.stderr), "\n"); n != 0 {
+				t.Errorf("want one line, got %d:\n%s", n+1, r.stderr)
+			}
+			if n := strings.Count(r.stderr, tc.issuer); n != 1 {
+				t.Errorf("the issuer is named %d times, want once:\n%s", n, r.stderr)
+			}
+			if e.launches()+plain.launches() != 0 {
+				t.Error("a browser was opened")
+			}
+		})
+	}
+}

@@ -264,3 +264,45 @@ func TestDiscoveryErrors(t *testing.T) {
 		})
 	}
 }
+
+// memoryStore is a MetadataStore in memory.
+type memoryStore map[string][]byte
+
+func (s memoryStore) LoadMetadata(issuer string) ([]byte, error) {
+	if b, ok := s[issuer]; ok {
+		return b, nil
+	}
+	return nil, errors.New("not found")
+}
+func (s memoryStore) SaveMetadata(issuer string, b []byte) error { s[issuer] = b; return nil }
+func (s memoryStore) DeleteMetadata(issuer string) error         { delete(s, issuer); return nil }
+
+// TestFailedRefreshForgetsTheMetadataUnlessTheProviderAnswered: after a
+// refresh that got no OAuth answer the endpoint may have moved, so the cached
+// discovery is dropped; an OAuth error proves the endpoint right and keeps it.
+func TestFailedRefreshForgetsTheMetadataUnlessTheProviderAnswered(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		token      http.HandlerFunc
+		wantForget bool
+	}{
+		{"OAuth error", answer(401, "application/json", `{"error":"invalid_client"}`), false},
+		{"proxy page", answer(404, "text/html", "<html>"), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _ := tokenProvider(t, "", tc.token)
+			store := memoryStore{}
+			c.cfg.MetadataStore = store
+			if _, err := c.Metadata(t.Context()); err != nil || len(store) != 1 {
+				t.Fatalf("discovery: %v, %d cached", err, len(store))
+			}
+			cached := New(c.cfg) // the next run, from the cached metadata
+			if _, err := cached.Refresh(t.Context(), "refresh-token-value", true); err == nil {
+				t.Fatal("no error")
+			}
+			if forgot := len(store) == 0; forgot != tc.wantForget {
+				t.Errorf("metadata forgotten: %t, want %t", forgot, tc.wantForget)
+			}
+		})
+	}
+}
