@@ -201,21 +201,23 @@ func TestDocsFlagsExist(t *testing.T) {
 			for _, segment := range shellSeparator.Split(sp.text, -1) {
 				// The command the flags so far belong to: kubelogin's root
 				// after its name, then the first command word after that.
+				// A command word counts first in the segment or after
+				// kubelogin's name ("exit status 1" in a message is no command).
 				var current *cobra.Command
-				for _, w := range commandWords(segment) {
+				for i, w := range commandWords(segment) {
 					if !w.flag {
 						if !sp.code {
 							continue
 						}
 						if pluginNames[w.text] {
 							current = root
-						} else if s, ok := subs[w.text]; ok && (current == nil || current == root) {
+						} else if s, ok := subs[w.text]; ok && (i == 0 || current == root) {
 							current = s
 						}
 						continue
 					}
-					if _, ok := foreignFlags[w.text]; ok {
-						continue
+					if _, ok := foreignFlags[w.text]; ok || strings.Contains(segment, "unknown flag: --"+w.text+" ") {
+						continue // another program's, or a typo the docs show kubelogin's answer to
 					}
 					switch {
 					case current != nil && !lookupFlag(current, w.text):

@@ -104,7 +104,7 @@ into the kubeconfig (the standalone mode; see --kubeconfig, --context, --user).`
 		Version:       fmt.Sprintf("%s (commit %s, built %s, %s, %s/%s)", version, commit, date, runtime.Version(), runtime.GOOS, runtime.GOARCH),
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Args:          cobra.NoArgs,
+		Args:          rootArgs,
 		PersistentPreRun: func(*cobra.Command, []string) {
 			c.Log.SetLevel(verbosity)
 		},
@@ -113,6 +113,7 @@ into the kubeconfig (the standalone mode; see --kubeconfig, --context, --user).`
 	root.SetErr(c.OS.Stderr)
 	root.PersistentFlags().IntVarP(&verbosity, "v", "v", 0, "log level: 1 = flow, 2 = HTTP headers, 3 = HTTP bodies (secrets are always redacted)")
 	root.SetUsageFunc(groupedUsage)
+	root.SetFlagErrorFunc(flagError)
 	return root
 }
 
