@@ -83,6 +83,9 @@ func (b *recordedBody) Read(p []byte) (int, error) {
 // single device poll (x/oauth2 polls only in a loop of its own) need. With
 // assertion, the client authenticates with it rather than with its secret.
 func (c *Client) grantConfig(m Metadata, scopes []string, params url.Values, assertion bool) *clientcredentials.Config {
+	if params.Has("scope") {
+		scopes = nil // an extra parameter names the scope itself (x/oauth2 refuses both)
+	}
 	conf := &clientcredentials.Config{
 		ClientID:       c.cfg.ClientID,
 		ClientSecret:   c.cfg.ClientSecret.Reveal(),

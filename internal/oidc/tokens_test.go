@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -184,6 +185,31 @@ func TestRefreshKeepsTheRefreshToken(t *testing.T) {
 	}
 	if set.RefreshToken != "refresh-token-value" || set.AccessToken != "a" {
 		t.Errorf("refresh token %q, access token %q", set.RefreshToken, set.AccessToken)
+	}
+}
+
+// TestClientCredentialsExtraParams: extra parameters go along, and one named
+// scope replaces the client's scopes, as it did before x/oauth2 sent them.
+func TestClientCredentialsExtraParams(t *testing.T) {
+	var form url.Values
+	c, _ := tokenProvider(t, "", func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		form = r.PostForm
+		answer(200, "application/json", `{"access_token":"a"}`)(w, r)
+	})
+	for _, tc := range []struct {
+		extra     map[string]string
+		wantScope string
+	}{
+		{map[string]string{"audience": "k8s"}, "openid"},
+		{map[string]string{"audience": "k8s", "scope": "api://k8s/.default"}, "api://k8s/.default"},
+	} {
+		if _, err := c.ClientCredentialsGrant(t.Context(), nil, tc.extra, false); err != nil {
+			t.Fatal(err)
+		}
+		if form.Get("scope") != tc.wantScope || form.Get("audience") != "k8s" || form.Get("grant_type") != "client_credentials" {
+			t.Errorf("extra %v: form %v", tc.extra, form)
+		}
 	}
 }
 
