@@ -6,8 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The first build on a fresh machine downloads the modules and compiles
+# everything (about a minute on two cores); later ones take a second or two.
+demo_start=$(date +%s)
+echo "== Building bin/kubelogin and bin/oidc-demo-provider (the first time, with no module or build cache, takes a minute or more)"
+build_start=$(date +%s)
 make --no-print-directory build >/dev/null
 go build -o bin/oidc-demo-provider ./cmd/oidc-demo-provider
+echo "   (built in $(( $(date +%s) - build_start )) s)"
 
 work=$(mktemp -d)
 provider_pid=
@@ -45,4 +51,4 @@ run >/dev/null
 echo "   (took $(( ($(date +%s%N) - start) / 1000000 )) ms)"
 echo "== 3. Forced refresh: the refresh token is used, no browser"
 run --force-refresh -v1 2>&1 >/dev/null | grep -E 'refresh' || true
-echo "== Done. In a kubeconfig, point users[].user.exec at kubelogin get-token (see README.md)."
+echo "== Done in $(( $(date +%s) - demo_start )) s. In a kubeconfig, point users[].user.exec at kubelogin get-token (see README.md)."
