@@ -102,7 +102,7 @@ func (w *inproc) run(args ...string) result {
 		Stderr:         &stderr,
 		Getenv:         func(k string) string { return w.env[k] },
 		Now:            w.clock.Now,
-		Browser:        w.browser,
+		OpenBrowser:    w.browser.Open,
 		UserHomeDir:    func() (string, error) { return w.home, nil },
 		CanOpenBrowser: func() bool { return true },
 		RunCommand:     system.RunCommand,

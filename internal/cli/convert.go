@@ -48,7 +48,7 @@ conversion to that context's user.`,
 			}
 			note := ""
 			if !cmd.Flags().Changed("exec-command") {
-				ec, err := kubeconfig.ResolveExecCommand(execForm, c.OS.Getenv, executable)
+				ec, err := kubeconfig.ResolveExecCommand(execForm, c.OS.Getenv, c.OS.Executable)
 				if err != nil {
 					return err
 				}

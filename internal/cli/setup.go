@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,9 +37,6 @@ func (o *setupOptions) addFlags(f *pflag.FlagSet) {
 func addExecFormFlag(f *pflag.FlagSet, form *string) {
 	f.StringVar(form, "exec-form", kubeconfig.ExecFormAuto, `how kubectl runs kubelogin: kubectl-plugin ("kubectl oidc-login get-token", needs kubectl-oidc_login on PATH), direct (this kubelogin's path, then "get-token"), or auto (kubectl-plugin when kubectl-oidc_login is on PATH, else direct)`)
 }
-
-// executable is the running kubelogin, for the direct exec form.
-var executable = os.Executable
 
 // execNote says in one line why the exec form is the one it is, for command
 // (setup or convert-kubeconfig); "" when there is nothing to say.
@@ -151,7 +147,7 @@ and keeps the previous file as a backup. Running it again changes nothing.`,
 			if err != nil {
 				return err
 			}
-			command, err := kubeconfig.ResolveExecCommand(o.ExecForm, c.OS.Getenv, executable)
+			command, err := kubeconfig.ResolveExecCommand(o.ExecForm, c.OS.Getenv, c.OS.Executable)
 			if err != nil {
 				return err
 			}

@@ -19,7 +19,6 @@ import (
 
 	"github.com/kubelogin/kubelogin/internal/logger"
 	"github.com/kubelogin/kubelogin/internal/oidc"
-	"github.com/kubelogin/kubelogin/internal/system"
 	"github.com/kubelogin/kubelogin/internal/token"
 )
 
@@ -27,8 +26,9 @@ import (
 // loopback server (RFC 8252).
 type AuthCode struct {
 	Options
-	Client  *oidc.Client
-	Browser system.Browser
+	Client *oidc.Client
+	// OpenBrowser is system.OS.OpenBrowser.
+	OpenBrowser func(url, command string, failed func(error)) error
 	// NoBrowser prints the URL instead of opening a browser
 	// (--skip-open-browser, or no browser can be seen here).
 	NoBrowser bool
@@ -214,7 +214,7 @@ func (g *AuthCode) openBrowser(authURL string, redirect *url.URL, failed chan<- 
 			}
 		}
 	}
-	err := g.Browser.Open(authURL, g.BrowserCommand, func(err error) {
+	err := g.OpenBrowser(authURL, g.BrowserCommand, func(err error) {
 		g.Log.Printf("The browser launcher failed (%v); open the URL above by hand.", err)
 		report(err)
 	})

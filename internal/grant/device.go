@@ -12,7 +12,6 @@ import (
 
 	"github.com/kubelogin/kubelogin/internal/logger"
 	"github.com/kubelogin/kubelogin/internal/oidc"
-	"github.com/kubelogin/kubelogin/internal/system"
 	"github.com/kubelogin/kubelogin/internal/token"
 )
 
@@ -27,10 +26,10 @@ const slowDownStep = 5 * time.Second
 type DeviceCode struct {
 	Options
 	Client *oidc.Client
-	// Browser and NoBrowser are the authcode grant's: the verification URL
+	// OpenBrowser and NoBrowser are the authcode grant's: the verification URL
 	// is opened when a browser can be.
-	Browser   system.Browser
-	NoBrowser bool
+	OpenBrowser func(url, command string, failed func(error)) error
+	NoBrowser   bool
 	// QRCode draws the verification URL as a QR code (when stderr is a terminal).
 	QRCode         bool
 	UseAccessToken bool
@@ -140,7 +139,7 @@ func (g *DeviceCode) show(da *oidc.DeviceAuth) {
 	g.Log.Printf("%s", msg.String())
 	if !g.NoBrowser {
 		g.Log.Printf("Opening the browser at that address.")
-		err := g.Browser.Open(open, g.BrowserCommand, func(err error) {
+		err := g.OpenBrowser(open, g.BrowserCommand, func(err error) {
 			g.Log.Printf("The browser launcher failed (%v); visit the address above by hand.", err)
 		})
 		if err != nil {

@@ -125,7 +125,7 @@ func New(o Options, env Env) (Source, error) {
 		if noBrowser && !attended {
 			return nil, ErrNobodyToLogIn
 		}
-		g := &AuthCode{Options: o, Client: env.Client, Browser: env.OS.Browser, NoBrowser: noBrowser, Unattended: !attended, Log: env.Log}
+		g := &AuthCode{Options: o, Client: env.Client, OpenBrowser: env.OS.OpenBrowser, NoBrowser: noBrowser, Unattended: !attended, Log: env.Log}
 		if noBrowser && term != nil {
 			g.Paste = term // the browser may be on another machine: take the code pasted too
 		}
@@ -133,7 +133,7 @@ func New(o Options, env Env) (Source, error) {
 	case TypeAuthCodeKeyboard:
 		return &AuthCodeKeyboard{Options: o, Client: env.Client, Terminal: term, Log: env.Log}, nil
 	case TypeDeviceCode:
-		return &DeviceCode{Options: o, Client: env.Client, Browser: env.OS.Browser, NoBrowser: noBrowser,
+		return &DeviceCode{Options: o, Client: env.Client, OpenBrowser: env.OS.OpenBrowser, NoBrowser: noBrowser,
 			QRCode: env.OS.StderrIsTerminal, UseAccessToken: env.UseAccessToken, Now: env.OS.Now, Log: env.Log}, nil
 	case TypePassword:
 		var stdin io.Reader

@@ -25,7 +25,9 @@ type OS struct {
 	StderrIsTerminal bool
 	Getenv           func(string) string
 	Now              func() time.Time
-	Browser          Browser
+	// OpenBrowser starts a browser on url and returns without waiting for
+	// it (see Launcher.Open).
+	OpenBrowser func(url, command string, failed func(error)) error
 	// UserHomeDir is the user's home directory (os.UserHomeDir).
 	UserHomeDir func() (string, error)
 	// CanOpenBrowser reports whether a browser started here can be seen by
@@ -33,6 +35,8 @@ type OS struct {
 	CanOpenBrowser func() bool
 	// RunCommand runs a shell command (see RunCommand).
 	RunCommand func(ctx context.Context, command string, stdin io.Reader, stderr io.Writer) ([]byte, error)
+	// Executable is the path of the running kubelogin (os.Executable).
+	Executable func() (string, error)
 }
 
 // Real returns the process's own OS boundary.
@@ -45,27 +49,22 @@ func Real() OS {
 		StderrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())),
 		Getenv:           os.Getenv,
 		Now:              time.Now,
-		Browser:          Launcher{},
+		OpenBrowser:      Launcher{}.Open,
 		UserHomeDir:      os.UserHomeDir,
 		CanOpenBrowser:   func() bool { return CanOpenBrowser(os.Getenv) },
 		RunCommand:       RunCommand,
+		Executable:       os.Executable,
 	}
-}
-
-// Browser opens a URL for the user to log in.
-type Browser interface {
-	// Open starts the browser and returns without waiting for it to exit
-	// (a launcher may run as long as the browser). command is the
-	// --browser-command program, or "" for the system's default browser.
-	// failed is called, in another goroutine, if the launcher later fails.
-	Open(url, command string, failed func(error)) error
 }
 
 // Launcher opens URLs with --browser-command, or the default browser (under
 // WSL the Windows one; see openURL).
 type Launcher struct{}
 
-// Open implements Browser.
+// Open starts the browser and returns without waiting for it to exit (a
+// launcher may run as long as the browser). command is the --browser-command
+// program, or "" for the system's default browser. failed is called, in
+// another goroutine, if the launcher later fails.
 func (Launcher) Open(url, command string, failed func(error)) error {
 	if command == "" {
 		// The launcher must not hold our stdout: kubectl reads it to EOF, so a

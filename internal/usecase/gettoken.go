@@ -75,15 +75,15 @@ func (u *GetToken) tokenSet(ctx context.Context, in GetTokenInput, info execcred
 	key := cacheKey(in, caPEMs)
 	client := lazyClient{in: in.Provider, http: in.HTTP, caPEMs: caPEMs, log: u.Log, now: u.OS.Now}
 	if in.Cache.Storage != StorageNone {
-		client.metadata = tokencache.Disk{Dir: in.Cache.Dir}
+		client.metadata = tokencache.Disk{Dir: in.Cache.Dir, Now: u.OS.Now}
 	}
-	store, err := openStore(in.Cache, key)
+	store, err := openStore(in.Cache, key, u.OS.Now)
 	if err != nil {
 		return nil, err
 	}
 	src := &tokencache.Source{
 		Store:        store,
-		Locks:        tokencache.Disk{Dir: in.Cache.Dir},
+		Locks:        tokencache.Disk{Dir: in.Cache.Dir, Now: u.OS.Now},
 		Key:          key,
 		Issuer:       in.Provider.IssuerURL,
 		ClientID:     in.Provider.ClientID,

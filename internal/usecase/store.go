@@ -2,6 +2,7 @@ package usecase
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/kubelogin/kubelogin/internal/tokencache"
 )
@@ -10,11 +11,11 @@ import (
 // keyring it checks that the keyring answers (reading the entry for key, which
 // the cache then uses): when it does not, the run fails with a message naming
 // the alternative. Tokens are never written to plain files instead.
-func openStore(c tokencache.Options, key string) (tokencache.Store, error) {
+func openStore(c tokencache.Options, key string, now func() time.Time) (tokencache.Store, error) {
 	if c.Storage != StorageKeyring {
-		return tokencache.Disk{Dir: c.Dir}, nil
+		return tokencache.Disk{Dir: c.Dir, Now: now}, nil
 	}
-	k := &tokencache.Keyring{Dir: c.Dir}
+	k := &tokencache.Keyring{Dir: c.Dir, Now: now}
 	if err := k.Open(key); err != nil {
 		return nil, keyringUnavailable(err, c.Dir)
 	}
