@@ -154,17 +154,27 @@ type env struct {
 	caFile   string
 	how      string
 	execInfo string
+	listen   string // --listen-address
 }
 
 func newEnv(t *testing.T, cfg oidcfake.Config) *env {
 	t.Helper()
+	listen := "127.0.0.1:0"
+	if cfg.ClientSecret != "" && cfg.RedirectURIs == nil {
+		// A confidential client may use only its registered redirect URIs,
+		// as with Dex and Keycloak: register http://localhost:PORT for a
+		// free port and listen there, as users do with 8000 and 18000.
+		port := freePort(t)
+		cfg.RedirectURIs = []string{"http://localhost:" + port}
+		listen = "127.0.0.1:" + port
+	}
 	p, err := oidcfake.Start(cfg)
 	if err != nil {
 		t.Fatalf("start provider: %v", err)
 	}
 	t.Cleanup(p.Close)
 	dir := t.TempDir()
-	e := &env{t: t, provider: p, cacheDir: filepath.Join(dir, "cache"), browser: filepath.Join(dir, "browser.log"),
+	e := &env{t: t, provider: p, cacheDir: filepath.Join(dir, "cache"), browser: filepath.Join(dir, "browser.log"), listen: listen,
 		execInfo: `{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}`}
 	if pem := p.CACertPEM(); pem != nil {
 		e.caFile = filepath.Join(dir, "ca.crt")
@@ -188,7 +198,7 @@ func (e *env) args(extra ...string) []string {
 		"--oidc-issuer-url=" + e.provider.Issuer(),
 		"--oidc-client-id=kubelogin",
 		"--token-cache-dir=" + e.cacheDir,
-		"--listen-address=127.0.0.1:0",
+		"--listen-address=" + e.listen,
 		"--browser-command=" + self,
 		"--authentication-timeout-sec=20",
 	}

@@ -16,7 +16,7 @@ import (
 // replacements makes a shell's output stable for golden files.
 func (s *shell) replacements() []string {
 	self, _ := os.Executable()
-	r := []string{s.provider.Issuer(), "ISSUER", self, "BROWSER", s.cacheDir, "CACHE", s.home, "HOME"}
+	r := []string{s.provider.Issuer(), "ISSUER", self, "BROWSER", s.cacheDir, "CACHE", s.home, "HOME", "--listen-address=" + s.listen, "--listen-address=LISTEN"}
 	if s.caFile != "" {
 		r = append(r, s.caFile, "CA")
 	}

@@ -84,11 +84,14 @@ func (g *AuthCode) Token(ctx context.Context, _ *token.Set) (*token.Set, error) 
 
 	ctx, cancel := context.WithTimeout(ctx, g.Timeout())
 	defer cancel()
+	meta, _ := g.Client.Metadata(ctx) // discovered above
 	cb := &callbackServer{
 		path:       cmp.Or(redirect.Path, "/"),
 		state:      state,
 		extraHost:  redirect.Host,
 		afterLogin: g.OpenURLAfterAuthentication,
+		issuer:     meta.Issuer,
+		requireIss: meta.AuthorizationResponseIssParameterSupported,
 		codes:      make(chan callbackResult),
 		log:        g.Log,
 	}

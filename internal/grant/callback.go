@@ -6,6 +6,7 @@ import (
 	"html"
 	"net"
 	"net/http"
+	"net/url"
 	"sync"
 
 	"github.com/kubelogin/kubelogin/internal/logger"
@@ -19,6 +20,11 @@ type callbackServer struct {
 	state      string
 	extraHost  string // the redirect URL's host:port, allowed as Host
 	afterLogin string
+	// issuer is the provider's issuer: the callback's iss, when present,
+	// must equal it (RFC 9207), and requireIss refuses a callback without
+	// iss (discovery advertised authorization_response_iss_parameter_supported).
+	issuer     string
+	requireIss bool
 	codes      chan callbackResult
 	log        *logger.Logger
 
@@ -71,7 +77,9 @@ func (s *callbackServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	res := callbackResult{code: q.Get("code"), reply: make(chan error, 1)}
-	if e := q.Get("error"); e != "" {
+	if err := s.checkIssuer(q); err != nil {
+		res.code, res.err = "", err // never exchanged
+	} else if e := q.Get("error"); e != "" {
 		res.err = &ProviderError{Code: e, Description: q.Get("error_description")}
 	} else if res.code == "" {
 		res.err = errors.New("the provider came back without an authorization code")
@@ -90,6 +98,23 @@ func (s *callbackServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	renderPage(w, http.StatusOK, "Logged in", "You are logged in. You can close this tab and return to your terminal.")
+}
+
+// checkIssuer is the mix-up defence of RFC 9207: an authorization response
+// (success or error) must come from the issuer this login started at. A code
+// pasted by hand carries no iss and is not checked.
+func (s *callbackServer) checkIssuer(q url.Values) error {
+	iss, has := q.Get("iss"), q.Has("iss")
+	switch {
+	case has && iss != s.issuer:
+		return fmt.Errorf("the authorization response came from another issuer (iss %q, expected %q), a possible mix-up attack: "+
+			"check that --oidc-issuer-url is the provider you logged in to and that no other login ran in this browser, then log in again", iss, s.issuer)
+	case !has && s.requireIss:
+		return fmt.Errorf("the authorization response carries no iss although %s advertises authorization_response_iss_parameter_supported, "+
+			"so it may come from another issuer (a possible mix-up attack): check that --oidc-issuer-url is the provider you logged in to "+
+			"and that nothing between the browser and kubelogin rewrites the redirect, then log in again", s.issuer)
+	}
+	return nil
 }
 
 func (s *callbackServer) hostAllowed(host string) bool {

@@ -1,6 +1,7 @@
 package grant
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -60,5 +61,57 @@ func TestCallbackPageEscapesProviderErrors(t *testing.T) {
 	}
 	if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") {
 		t.Errorf("CSP = %q", csp)
+	}
+}
+
+func TestCallbackRefusesAResponseFromAnotherIssuer(t *testing.T) {
+	const issuer = "https://issuer.example.com"
+	for _, tc := range []struct {
+		name       string
+		requireIss bool
+		query      string
+		wantErr    string // "" = the code is delivered
+	}{
+		{"advertised, right iss", true, "code=c&state=s&iss=https%3A%2F%2Fissuer.example.com", ""},
+		{"advertised, wrong iss", true, "code=c&state=s&iss=https%3A%2F%2Fevil.example.com", "came from another issuer"},
+		{"advertised, trailing slash", true, "code=c&state=s&iss=https%3A%2F%2Fissuer.example.com%2F", "came from another issuer"},
+		{"advertised, no iss", true, "code=c&state=s", "carries no iss"},
+		{"advertised, empty iss", true, "code=c&state=s&iss=", "came from another issuer"},
+		{"advertised, error with wrong iss", true, "error=access_denied&state=s&iss=https%3A%2F%2Fevil.example.com", "came from another issuer"},
+		{"not advertised, wrong iss", false, "code=c&state=s&iss=https%3A%2F%2Fevil.example.com", "came from another issuer"},
+		{"not advertised, right iss", false, "code=c&state=s&iss=https%3A%2F%2Fissuer.example.com", ""},
+		{"not advertised, no iss", false, "code=c&state=s", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &callbackServer{path: "/", state: "s", issuer: issuer, requireIss: tc.requireIss,
+				codes: make(chan callbackResult, 1), log: logger.New(nil)}
+			got := make(chan callbackResult, 1)
+			go func() {
+				r := <-s.codes
+				got <- r
+				r.reply <- r.err
+			}()
+			req := httptest.NewRequest(http.MethodGet, "/?"+tc.query, nil)
+			req.Host = "localhost:8000"
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, req)
+			r := <-got
+			if tc.wantErr == "" {
+				if r.err != nil || r.code != "c" {
+					t.Fatalf("code %q, error %v; want the code", r.code, r.err)
+				}
+				return
+			}
+			if r.err == nil || !strings.Contains(r.err.Error(), tc.wantErr) || !strings.Contains(r.err.Error(), "mix-up") {
+				t.Fatalf("error %v, want %q", r.err, tc.wantErr)
+			}
+			var pe *ProviderError
+			if r.code != "" || errors.As(r.err, &pe) {
+				t.Errorf("code %q, error %T: a refused response must hand over no code and no provider error", r.code, r.err)
+			}
+			if strings.Contains(r.err.Error(), "\n") || !strings.Contains(w.Body.String(), "Login failed") {
+				t.Errorf("want one line and a failure page, got %q and %s", r.err, w.Body.String())
+			}
+		})
 	}
 }

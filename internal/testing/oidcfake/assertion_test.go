@@ -111,9 +111,13 @@ func TestClientAssertions(t *testing.T) {
 
 func TestClientCredentialsIDToken(t *testing.T) {
 	p := start(t, oidcfake.Config{ClientSecret: "s", ClientCredentialsIDToken: true})
-	status, body := postToken(t, p, url.Values{"grant_type": {"client_credentials"}, "client_id": {"kubelogin"}, "client_secret": {"s"}})
+	status, body := postToken(t, p, url.Values{"grant_type": {"client_credentials"}, "client_id": {"kubelogin"}, "client_secret": {"s"}, "scope": {"openid"}})
 	if status != http.StatusOK || body["id_token"] == nil || body["refresh_token"] != nil {
 		t.Errorf("%d %v, want an ID token and no refresh token", status, body)
+	}
+	status, body = postToken(t, p, url.Values{"grant_type": {"client_credentials"}, "client_id": {"kubelogin"}, "client_secret": {"s"}})
+	if status != http.StatusOK || body["id_token"] != nil {
+		t.Errorf("without openid: %d %v, want an access token alone", status, body)
 	}
 }
 

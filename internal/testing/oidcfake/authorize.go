@@ -51,12 +51,12 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	if len(p.cfg.PKCEMethods) > 0 {
 		doc["code_challenge_methods_supported"] = p.cfg.PKCEMethods
 	}
-	if len(p.cfg.ClientAssertionKeys) > 0 {
-		doc["token_endpoint_auth_methods_supported"] = []string{"client_secret_basic", "client_secret_post", "private_key_jwt"}
+	doc["token_endpoint_auth_methods_supported"] = p.authMethods()
+	if len(p.cfg.ClientAssertionKeys) > 0 || p.cfg.FederatedIssuer != "" {
 		doc["token_endpoint_auth_signing_alg_values_supported"] = assertionAlgs
 	}
-	if p.cfg.TokenEndpointAuthMethods != nil {
-		doc["token_endpoint_auth_methods_supported"] = p.cfg.TokenEndpointAuthMethods
+	if !p.cfg.NoIssParameter {
+		doc["authorization_response_iss_parameter_supported"] = true
 	}
 	if p.advertisesTokenExchange() {
 		doc["grant_types_supported"] = append(doc["grant_types_supported"].([]string), tokenExchangeGrantType)
@@ -84,23 +84,20 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	redirectURI := q.Get("redirect_uri")
 	oob := redirectURI == OOBRedirectURI
-	var redirect *url.URL
-	if !oob {
-		var err error
-		if redirect, err = loopbackURI(redirectURI); err != nil {
-			htmlError(w, err.Error())
-			return
-		}
+	redirect, err := p.registeredRedirect(redirectURI)
+	if err != nil {
+		htmlError(w, err.Error())
+		return
 	}
 	state := q.Get("state")
+	f := p.currentFaults()
 	fail := func(code, desc string) {
 		if oob {
 			htmlError(w, code+": "+desc)
 			return
 		}
-		redirectTo(w, r, redirect, url.Values{"error": {code}, "error_description": {desc}, "state": {state}})
+		redirectTo(w, r, redirect, p.withIss(url.Values{"error": {code}, "error_description": {desc}, "state": {state}}, f))
 	}
-	f := p.currentFaults()
 	switch {
 	case f.AuthError != "":
 		fail(f.AuthError, "injected fault")
@@ -137,7 +134,31 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "<!DOCTYPE html><html><body><h1>Login successful</h1><p>Copy this code into your terminal:</p><code id=\"code\">%s</code></body></html>\n", html.EscapeString(code))
 		return
 	}
-	redirectTo(w, r, redirect, url.Values{"code": {code}, "state": {state}})
+	redirectTo(w, r, redirect, p.withIss(url.Values{"code": {code}, "state": {state}}, f))
+}
+
+// withIss adds iss to the parameters of an authorization response (RFC 9207
+// section 2), per Config.NoIssParameter and the faults.
+func (p *Provider) withIss(params url.Values, f Faults) url.Values {
+	switch {
+	case f.AuthResponseIss != "":
+		params.Set("iss", f.AuthResponseIss)
+	case f.NoAuthResponseIss, p.cfg.NoIssParameter:
+	default:
+		params.Set("iss", p.issuer)
+	}
+	return params
+}
+
+// authMethods returns token_endpoint_auth_methods_supported.
+func (p *Provider) authMethods() []string {
+	switch {
+	case p.cfg.TokenEndpointAuthMethods != nil:
+		return p.cfg.TokenEndpointAuthMethods
+	case len(p.cfg.ClientAssertionKeys) > 0 || p.cfg.FederatedIssuer != "":
+		return []string{"client_secret_basic", "client_secret_post", "private_key_jwt"}
+	}
+	return []string{"client_secret_basic", "client_secret_post"}
 }
 
 // OOBRedirectURI is the out-of-band redirect URI: the authorization endpoint
@@ -188,9 +209,9 @@ func s256(verifier string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-// loopbackURI parses a redirect URI and checks that it is a loopback http or
-// https URI (RFC 8252 sections 7.3 and 8.3): any port, any path.
-func loopbackURI(raw string) (*url.URL, error) {
+// registeredRedirect parses a redirect URI and checks that the client may
+// use it (see Config.RedirectURIs). The out-of-band URI returns nil.
+func (p *Provider) registeredRedirect(raw string) (*url.URL, error) {
 	if raw == "" {
 		return nil, fmt.Errorf("redirect_uri is required")
 	}
@@ -198,18 +219,43 @@ func loopbackURI(raw string) (*url.URL, error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid redirect_uri: %w", err)
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("redirect_uri scheme must be http or https, got %q", u.Scheme)
-	}
-	switch u.Hostname() {
-	case "localhost", "127.0.0.1", "::1":
-	default:
-		return nil, fmt.Errorf("redirect_uri must be a loopback address, got host %q", u.Hostname())
-	}
 	if u.Fragment != "" || u.User != nil {
 		return nil, fmt.Errorf("redirect_uri must not have a fragment or user info")
 	}
-	return u, nil
+	if p.cfg.RedirectURIs == nil { // Dex: a public client without registered URIs
+		switch {
+		case raw == OOBRedirectURI:
+			return nil, nil
+		case u.Scheme == "http" && isLoopback(u.Hostname()):
+			return u, nil
+		}
+		return nil, fmt.Errorf("unregistered redirect_uri %q: this public client may use only %s or http on localhost, 127.0.0.1 or [::1]", raw, OOBRedirectURI)
+	}
+	for _, reg := range p.cfg.RedirectURIs {
+		if raw == reg || loopbackPortMatch(reg, u) {
+			if raw == OOBRedirectURI {
+				return nil, nil
+			}
+			return u, nil
+		}
+	}
+	return nil, fmt.Errorf("unregistered redirect_uri %q for client %q", raw, p.cfg.ClientID)
+}
+
+func isLoopback(host string) bool {
+	return host == "localhost" || host == "127.0.0.1" || host == "::1"
+}
+
+// loopbackPortMatch reports whether u is the registered http loopback URI
+// reg, which has no port, with any port (RFC 8252 section 7.3; Keycloak's
+// rule).
+func loopbackPortMatch(reg string, u *url.URL) bool {
+	r, err := url.Parse(reg)
+	if err != nil || r.Scheme != "http" || u.Scheme != "http" || r.Port() != "" ||
+		r.Hostname() != u.Hostname() || !isLoopback(r.Hostname()) {
+		return false
+	}
+	return r.EscapedPath() == u.EscapedPath() && r.RawQuery == u.RawQuery
 }
 
 // redirectTo redirects to u with params added to its query.

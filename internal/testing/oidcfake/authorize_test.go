@@ -83,7 +83,8 @@ func TestAuthorizeRejects(t *testing.T) {
 		wantError string // error of the redirect; "" = a code
 	}{
 		{name: "valid", query: valid},
-		{name: "IPv6 loopback", query: with("redirect_uri", "https://[::1]:1234/")},
+		{name: "IPv6 loopback", query: with("redirect_uri", "http://[::1]:1234/")},
+		{name: "https loopback unregistered", query: with("redirect_uri", "https://localhost:1234/"), wantPage: true},
 		{name: "non-loopback redirect", query: with("redirect_uri", "http://example.com/cb"), wantPage: true},
 		{name: "custom scheme", query: with("redirect_uri", "myapp://localhost/cb"), wantPage: true},
 		{name: "missing redirect", query: with("redirect_uri", ""), wantPage: true},

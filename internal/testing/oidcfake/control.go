@@ -27,6 +27,8 @@ type Faults struct {
 	Refuse             bool   // close the listening socket: connections are refused until faults without Refuse are set
 	NoIDTokenOnRefresh bool   // refresh responses without id_token
 	AuthError          string // authorization requests redirect back with error=AuthError
+	AuthResponseIss    string // authorization responses carry iss = AuthResponseIss, even with Config.NoIssParameter (RFC 9207 mix-up)
+	NoAuthResponseIss  bool   // authorization responses carry no iss, even though discovery advertises it
 	DeviceError        string // answer device_code token requests with 400 {"error": DeviceError}, e.g. access_denied or expired_token
 	RetryAfter         string // with Status: the Retry-After header sent along
 	Times              int    // when > 0, Status and HTMLBody answer only this many requests, then the provider behaves

@@ -141,7 +141,7 @@ func (p *Provider) deviceCodeGrant(w http.ResponseWriter, form url.Values) {
 		writeError(w, http.StatusBadRequest, code, desc)
 		return
 	}
-	p.issue(w, grant{scope: d.scope, idToken: true})
+	p.issue(w, grant{scope: d.scope, idToken: hasScope(d.scope, "openid")})
 }
 
 // handleRevoke revokes a refresh or access token (RFC 7009). Unknown tokens

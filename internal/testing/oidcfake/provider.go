@@ -2,11 +2,16 @@
 // loopback, for unit tests, integration tests and the demo.
 //
 // It implements discovery, JWKS, the authorization endpoint (auto-approving,
-// with PKCE, for loopback and out-of-band redirect URIs), the token endpoint (authorization code, refresh token with
+// with PKCE, for registered loopback and out-of-band redirect URIs, sending
+// iss per RFC 9207), the token endpoint (authorization code, refresh token with
 // rotation, password, client credentials and device code grants), the device
 // authorization endpoint, revocation and userinfo. Counters and the last
 // requests let a test observe what a client did; [Faults] make the provider
-// misbehave in the ways real ones do. The package does not depend on package
+// misbehave in the ways real ones do. It is as strict as Dex, Keycloak and
+// oidc-provider where a lenient fake would let a client's bug pass: it
+// refuses unregistered redirect URIs, issues ID tokens only when openid was
+// asked for, enforces the client authentication methods it advertises and
+// refuses a refresh asking for scopes that were not granted. The package does not depend on package
 // testing, so commands may serve it too.
 package oidcfake
 
@@ -66,12 +71,35 @@ type Config struct {
 	// TokenExchange, when set, enables the token exchange grant (RFC 8693).
 	TokenExchange *TokenExchangeConfig
 	// TokenEndpointAuthMethods replaces token_endpoint_auth_methods_supported
-	// in discovery (e.g. client_secret_post only); it is advertised, not enforced.
+	// in discovery (e.g. client_secret_post only). A confidential client
+	// must authenticate with one of the advertised methods: a secret sent
+	// another way is invalid_client, as with Keycloak and oidc-provider.
 	TokenEndpointAuthMethods []string
 	// ClientCredentialsIDToken makes client_credentials responses carry an ID
-	// token (sub = ClientID), as some providers do.
+	// token (sub = ClientID) when openid is asked for, as some providers do.
 	ClientCredentialsIDToken bool
+	// RedirectURIs are the client's registered redirect URIs. A redirect_uri
+	// must equal one of them as a string, except that a registered http
+	// loopback URI without a port (http://127.0.0.1, http://[::1],
+	// http://localhost) matches any port, as in Keycloak (RFC 8252 section
+	// 7.3); with a port, as http://localhost:8000, it matches that port
+	// only, as in Dex and Keycloak. nil: a public client gets Dex's rule for public
+	// clients without registered URIs (the out-of-band URI, and http on
+	// localhost, 127.0.0.1 or [::1] with any port and path); a confidential
+	// client gets DefaultRedirectURIs.
+	RedirectURIs []string
+	// NoIssParameter makes the provider neither advertise
+	// authorization_response_iss_parameter_supported nor send iss in
+	// authorization responses (RFC 9207), as Dex. By default it does both,
+	// as Keycloak and oidc-provider.
+	NoIssParameter bool
 }
+
+// DefaultRedirectURIs are the redirect URIs registered for a confidential
+// client when Config.RedirectURIs is nil: int128/kubelogin's documented
+// http://localhost:8000 and http://localhost:18000, and the loopback IP
+// literals, whose port may vary.
+var DefaultRedirectURIs = []string{"http://localhost:8000", "http://localhost:18000", "http://127.0.0.1", "http://[::1]"}
 
 // Provider is a running fake OpenID provider. Its methods are safe for
 // concurrent use.
@@ -182,6 +210,10 @@ func withDefaults(cfg Config) Config {
 	cfg.ClientAssertionKeys = slices.Clone(cfg.ClientAssertionKeys)
 	cfg.FederatedKeys = slices.Clone(cfg.FederatedKeys)
 	cfg.TokenEndpointAuthMethods = slices.Clone(cfg.TokenEndpointAuthMethods)
+	cfg.RedirectURIs = slices.Clone(cfg.RedirectURIs)
+	if cfg.RedirectURIs == nil && cfg.ClientSecret != "" {
+		cfg.RedirectURIs = slices.Clone(DefaultRedirectURIs)
+	}
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}

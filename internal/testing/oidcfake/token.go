@@ -1,11 +1,13 @@
 package oidcfake
 
 import (
+	"cmp"
 	"crypto/subtle"
 	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -24,6 +26,7 @@ type refreshToken struct {
 // grant is what a token response is issued for.
 type grant struct {
 	scope        string
+	granted      string // scope of a new refresh token; "" = scope
 	nonce        string
 	idToken      bool
 	refreshToken string // "" = issue a new one; "-" = none
@@ -41,6 +44,10 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	byAssertion := r.PostForm.Has("client_assertion") || r.PostForm.Has("client_assertion_type")
+	if byAssertion && !slices.Contains(p.authMethods(), "private_key_jwt") {
+		writeError(w, http.StatusUnauthorized, "invalid_client", "private_key_jwt is not among the advertised token_endpoint_auth_methods_supported")
+		return
+	}
 	if byAssertion && !p.authenticateAssertion(w, r) || !byAssertion && !p.authenticateClient(w, r, true) {
 		return
 	}
@@ -55,13 +62,13 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, "invalid_grant", "invalid username or password")
 			return
 		}
-		p.issue(w, grant{scope: form.Get("scope"), idToken: true})
+		p.issue(w, grant{scope: form.Get("scope"), idToken: hasScope(form.Get("scope"), "openid")})
 	case "client_credentials":
 		if p.cfg.ClientSecret == "" && !byAssertion {
 			writeError(w, http.StatusBadRequest, "unauthorized_client", "client_credentials requires a confidential client")
 			return
 		}
-		p.issue(w, grant{scope: form.Get("scope"), refreshToken: "-", idToken: p.cfg.ClientCredentialsIDToken, subject: p.cfg.ClientID})
+		p.issue(w, grant{scope: form.Get("scope"), refreshToken: "-", idToken: p.cfg.ClientCredentialsIDToken && hasScope(form.Get("scope"), "openid"), subject: p.cfg.ClientID})
 	case deviceGrantType:
 		p.deviceCodeGrant(w, form)
 	case tokenExchangeGrantType:
@@ -117,6 +124,13 @@ func (p *Provider) authenticateClient(w http.ResponseWriter, r *http.Request, re
 	if secret == "" {
 		return fail("client authentication required")
 	}
+	method := "client_secret_post"
+	if basic {
+		method = "client_secret_basic"
+	}
+	if !slices.Contains(p.authMethods(), method) {
+		return fail(fmt.Sprintf("%s is not among the advertised token_endpoint_auth_methods_supported %v", method, p.authMethods()))
+	}
 	if subtle.ConstantTimeCompare([]byte(secret), []byte(p.cfg.ClientSecret)) != 1 {
 		return fail("invalid client secret")
 	}
@@ -143,7 +157,7 @@ func (p *Provider) authorizationCodeGrant(w http.ResponseWriter, form url.Values
 		writeError(w, http.StatusBadRequest, "invalid_grant", err.Error())
 		return
 	}
-	p.issue(w, grant{scope: c.scope, nonce: c.nonce, idToken: true, account: c.account})
+	p.issue(w, grant{scope: c.scope, nonce: c.nonce, idToken: hasScope(c.scope, "openid"), account: c.account})
 }
 
 func (p *Provider) refreshTokenGrant(w http.ResponseWriter, form url.Values) {
@@ -169,6 +183,17 @@ func (p *Provider) refreshTokenGrant(w http.ResponseWriter, form url.Values) {
 		writeError(w, http.StatusBadRequest, "invalid_grant", desc)
 		return
 	}
+	scope := rt.scope
+	if asked := form.Get("scope"); asked != "" {
+		for _, s := range strings.Fields(asked) {
+			if !hasScope(rt.scope, s) {
+				p.mu.Unlock()
+				writeError(w, http.StatusBadRequest, "invalid_scope", fmt.Sprintf("scope %q was not granted", s))
+				return
+			}
+		}
+		scope = asked
+	}
 	next := old
 	if !p.cfg.NoRotation {
 		rt.rotated = true
@@ -176,7 +201,7 @@ func (p *Provider) refreshTokenGrant(w http.ResponseWriter, form url.Values) {
 	}
 	p.mu.Unlock()
 	// Like real providers, refreshed ID tokens carry no nonce.
-	p.issue(w, grant{scope: rt.scope, idToken: !f.NoIDTokenOnRefresh, refreshToken: next, account: rt.account})
+	p.issue(w, grant{scope: scope, granted: rt.scope, idToken: !f.NoIDTokenOnRefresh && hasScope(scope, "openid"), refreshToken: next, account: rt.account})
 }
 
 // issue answers with a token response for g.
@@ -214,7 +239,7 @@ func (p *Provider) issue(w http.ResponseWriter, g grant) {
 	case "-":
 	case "":
 		rt := randomString(32)
-		p.refresh[rt] = &refreshToken{scope: g.scope, account: g.account}
+		p.refresh[rt] = &refreshToken{scope: cmp.Or(g.granted, g.scope), account: g.account}
 		resp["refresh_token"] = rt
 	default:
 		resp["refresh_token"] = g.refreshToken
@@ -250,6 +275,11 @@ func (p *Provider) idTokenClaims(nonce, accessToken string, now time.Time, f Fau
 		claims["exp"] = now.Add(-time.Hour).Unix()
 	}
 	return claims
+}
+
+// hasScope reports whether the space-separated scopes hold s.
+func hasScope(scopes, s string) bool {
+	return slices.Contains(strings.Fields(scopes), s)
 }
 
 // userClaims returns the claims about the user, as in ID tokens and userinfo.
