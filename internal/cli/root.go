@@ -42,9 +42,7 @@ func (c *Cmd) Run(ctx context.Context, args []string) int {
 	root := c.commandLine(args)
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
-		var silent *exitError
 		switch {
-		case errors.As(err, &silent):
 		case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 			fmt.Fprintf(c.OS.Stderr, "error: interrupted; nothing was saved (%s)\n", err)
 		default:
@@ -54,8 +52,6 @@ func (c *Cmd) Run(ctx context.Context, args []string) int {
 	}
 	return 0
 }
-
-type exitError struct{ error }
 
 // commandLine returns the command tree that args need. kubectl runs
 // "get-token" before API calls, IDEs and dashboards constantly, and its cached

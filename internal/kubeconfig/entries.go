@@ -31,7 +31,6 @@ type ExecEnvVar struct {
 const (
 	InteractiveNever       = "Never"
 	InteractiveIfAvailable = "IfAvailable"
-	InteractiveAlways      = "Always"
 )
 
 // User is what this package reads of a kubeconfig user.
