@@ -237,9 +237,19 @@ func TestNetworkErrors(t *testing.T) {
 	t.Cleanup(tlsSrv.Close)
 	plain := httptest.NewServer(http.NotFoundHandler())
 	t.Cleanup(plain.Close)
+	closer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			c.Close()
+		}
+	}))
+	t.Cleanup(closer.Close)
+	wrongHost := "https://localhost:" + tlsSrv.URL[strings.LastIndex(tlsSrv.URL, ":")+1:] // the certificate names 127.0.0.1, ::1, example.com
 	for _, tc := range []struct {
 		name, issuer, want string
 	}{
+		{"wrong host", wrongHost, "discover the provider: the certificate of " + wrongHost + "/.well-known/openid-configuration is not valid for its host (x509: certificate is valid for example.com, *.example.com, not localhost): check --oidc-issuer-url"},
+		{"closed without answering", closer.URL, "discover the provider: " + closer.URL + "/.well-known/openid-configuration closed the connection without answering: is a proxy or firewall in between? try again"},
 		{"unknown CA", tlsSrv.URL, "discover the provider: " + tlsSrv.URL + "/.well-known/openid-configuration presents a certificate signed by an authority this machine does not trust: " +
 			"give the CA with --certificate-authority or --certificate-authority-data"},
 		{"TLS to a plain port", "https://" + strings.TrimPrefix(plain.URL, "http://"), "discover the provider: https://" + strings.TrimPrefix(plain.URL, "http://") +
@@ -247,7 +257,11 @@ func TestNetworkErrors(t *testing.T) {
 		{"unknown host", "http://kubelogin-test.invalid", "discover the provider: cannot resolve the host of http://kubelogin-test.invalid/.well-known/openid-configuration (lookup kubelogin-test.invalid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := New(Config{IssuerURL: tc.issuer, ClientID: "kubelogin", HTTPClient: &http.Client{Timeout: 5 * time.Second}, Log: logger.New(nil)})
+			hc := &http.Client{Timeout: 5 * time.Second}
+			if tc.name == "wrong host" {
+				hc = tlsSrv.Client() // trusts the CA
+			}
+			c := New(Config{IssuerURL: tc.issuer, ClientID: "kubelogin", HTTPClient: hc, Log: logger.New(nil)})
 			_, err := c.Metadata(t.Context())
 			if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
 				t.Fatalf("err = %v\nwant  %s", err, tc.want)
