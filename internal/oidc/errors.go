@@ -33,11 +33,13 @@ type TokenError struct {
 
 func (e *TokenError) Error() string {
 	msg := "the provider answered " + e.brief()
-	if e.Code == "" {
-		msg += ", not an OAuth error (is a proxy in between?)"
-	}
-	if e.Status == http.StatusTooManyRequests {
+	switch {
+	case e.Status == http.StatusTooManyRequests:
 		msg += " (the provider is rate limiting: try again in a minute)"
+	case e.Status >= 500:
+		msg += " (the provider is failing: try again later)"
+	case e.Code == "":
+		msg += ", not an OAuth error (is a proxy in between?)"
 	}
 	return msg
 }

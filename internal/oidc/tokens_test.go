@@ -346,3 +346,20 @@ func TestFailedRefreshForgetsTheMetadataUnlessTheProviderAnswered(t *testing.T) 
 		})
 	}
 }
+
+func TestTokenErrorMessages(t *testing.T) {
+	for _, tc := range []struct {
+		err  TokenError
+		want string
+	}{
+		{TokenError{Status: 401, Code: "invalid_client", Description: "bad\nsecret"}, "the provider answered 401 invalid_client: bad secret"},
+		{TokenError{Status: 400, ContentType: "text/html"}, "the provider answered 400 with text/html, not an OAuth error (is a proxy in between?)"},
+		{TokenError{Status: 403}, "the provider answered 403 with an empty body, not an OAuth error (is a proxy in between?)"},
+		{TokenError{Status: 503, Code: "temporarily_unavailable"}, "the provider answered 503 temporarily_unavailable (the provider is failing: try again later)"},
+		{TokenError{Status: 429}, "the provider answered 429 with an empty body (the provider is rate limiting: try again in a minute)"},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("got  %s\nwant %s", got, tc.want)
+		}
+	}
+}
