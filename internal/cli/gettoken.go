@@ -83,6 +83,8 @@ func (o *getTokenOptions) addFlags(f *pflag.FlagSet) {
 
 
 	addExchangeFlags(f, &l.TokenExchange)
+	f.StringVar(&l.RequestAudience, "request-audience", "", "audience of the token for this cluster (its API server's expected audience): one login serves every audience, each audience gets its own token (default: the cluster's exec extension, with provideClusterInfo)")
+	f.StringVar(&l.RequestAudienceBy, "request-audience-by", grant.AudienceAuto, "how to obtain a token for --request-audience: auto (token-exchange when the provider's discovery lists it, else cross-client), token-exchange (RFC 8693) or cross-client (Dex's audience:server:client_id scope)")
 
 	f.IntSliceVar(&o.ListenPort, "listen-port", nil, "obsolete: use --listen-address")
 	f.StringVar(&l.RedirectHostname, "oidc-redirect-url-hostname", "", "obsolete: use --oidc-redirect-url")
@@ -131,6 +133,9 @@ func (o *getTokenOptions) input(flags *pflag.FlagSet, sys system.OS, warn func(s
 		return in, err
 	}
 	if err := checkExchange(in); err != nil {
+		return in, err
+	}
+	if err := oneOf("--request-audience-by", l.RequestAudienceBy, grant.AudienceMethods); err != nil {
 		return in, err
 	}
 	if o.UsePKCE {

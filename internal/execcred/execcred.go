@@ -26,6 +26,11 @@ type Input struct {
 	// interactiveMode together with a terminal). When false the plugin must
 	// never read stdin.
 	Interactive bool
+	// ClusterAudience is the audience the cluster's API server expects, from
+	// the config of its extension client.authentication.k8s.io/exec, which
+	// kubectl sends when the exec config sets provideClusterInfo (see
+	// clusterAudience); "" when there is none.
+	ClusterAudience string
 }
 
 // ParseEnv parses the value of KUBERNETES_EXEC_INFO. An empty value means the
@@ -39,17 +44,22 @@ func ParseEnv(value string, stdinIsTerminal bool) (Input, error) {
 		APIVersion string `json:"apiVersion"`
 		Kind       string `json:"kind"`
 		Spec       struct {
-			Interactive bool `json:"interactive"`
+			Interactive bool            `json:"interactive"`
+			Cluster     json.RawMessage `json:"cluster"`
 		} `json:"spec"`
 	}
 	if err := json.Unmarshal([]byte(value), &info); err != nil {
 		return Input{}, fmt.Errorf("%s is not valid JSON (it is set by kubectl; unset it to run by hand): %w", EnvName, err)
 	}
+	aud, err := clusterAudience(info.Spec.Cluster)
+	if err != nil {
+		return Input{}, err
+	}
 	switch info.APIVersion {
 	case "", V1beta1:
-		return Input{APIVersion: V1beta1, Interactive: info.Spec.Interactive}, nil
+		return Input{APIVersion: V1beta1, Interactive: info.Spec.Interactive, ClusterAudience: aud}, nil
 	case V1:
-		return Input{APIVersion: V1, Interactive: info.Spec.Interactive}, nil
+		return Input{APIVersion: V1, Interactive: info.Spec.Interactive, ClusterAudience: aud}, nil
 	default:
 		return Input{}, fmt.Errorf("%s asks for apiVersion %q; this plugin speaks %s and %s (set the kubeconfig's exec apiVersion to one of them)", EnvName, info.APIVersion, V1, V1beta1)
 	}

@@ -13,6 +13,8 @@ func FuzzParseEnv(f *testing.F) {
 	f.Add(`{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":true}}`, false)
 	f.Add(`{"apiVersion":"client.authentication.k8s.io/v1beta1","spec":{"cluster":{"server":"https://x"}}}`, true)
 	f.Add(`{"spec":{"interactive":"yes"}}`, false)
+	f.Add(`{"apiVersion":"client.authentication.k8s.io/v1","spec":{"cluster":{"server":"https://x","config":{"audience":"cluster-a"}}}}`, false)
+	f.Add(`{"spec":{"cluster":{"config":{"audience":7}}}}`, false)
 	f.Add(`null`, false)
 	f.Add(``, true)
 	f.Fuzz(func(t *testing.T, value string, terminal bool) {
@@ -36,7 +38,7 @@ func FuzzParseEnv(f *testing.F) {
 		if in.APIVersion != V1 && in.APIVersion != V1beta1 {
 			t.Fatalf("accepted apiVersion %q", in.APIVersion)
 		}
-		again, err := ParseEnv(execInfo(in.APIVersion, in.Interactive), !terminal)
+		again, err := ParseEnv(execInfoOf(in), !terminal)
 		if err != nil || again != in {
 			t.Fatalf("%+v does not read back: %+v, %v", in, again, err)
 		}

@@ -61,6 +61,11 @@ type Options struct {
 	ClientAssertion AssertionOptions
 	// TokenExchange are the options of --grant-type=token-exchange.
 	TokenExchange ExchangeOptions
+	// RequestAudience is the audience of the token kubectl gets
+	// (--request-audience): the login is shared by every audience, and each
+	// audience's token is obtained from it by RequestAudienceBy (audience.go).
+	RequestAudience   string
+	RequestAudienceBy string
 }
 
 // AssertionOptions name a client assertion: a private key (private_key_jwt)

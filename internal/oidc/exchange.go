@@ -146,7 +146,7 @@ func (c *Client) RefreshForAudience(ctx context.Context, refreshToken token.Secr
 	form := url.Values{
 		"grant_type":    {"refresh_token"},
 		"refresh_token": {refreshToken.Reveal()},
-		"scope":         {strings.Join(append(c.cfg.Scopes(), CrossClientScope(aud)), " ")},
+		"scope":         {strings.Join(scopesFor(c.cfg.Scopes(), aud), " ")},
 	}
 	var r exchangeAnswer
 	if err := c.postForm(ctx, m, m.TokenEndpoint, form, &r); err != nil {
@@ -165,9 +165,24 @@ func (c *Client) RefreshForAudience(ctx context.Context, refreshToken token.Secr
 	return s, nil
 }
 
+// scopesFor returns scopes with aud's cross-client scope as the only one:
+// the login may have been granted those of every cluster, and a token for
+// one cluster must not name another.
+func scopesFor(scopes []string, aud string) []string {
+	var out []string
+	for _, s := range scopes {
+		if !strings.HasPrefix(s, crossClientPrefix) {
+			out = append(out, s)
+		}
+	}
+	return append(out, CrossClientScope(aud))
+}
+
+const crossClientPrefix = "audience:server:client_id:"
+
 // CrossClientScope is Dex's scope asking for an ID token issued to the peer
 // client aud (its staticClients entry lists ours in trustedPeers).
-func CrossClientScope(aud string) string { return "audience:server:client_id:" + aud }
+func CrossClientScope(aud string) string { return crossClientPrefix + aud }
 
 // exchangeAnswer is a token response, of the token exchange or any grant.
 type exchangeAnswer struct {

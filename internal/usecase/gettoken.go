@@ -72,6 +72,7 @@ func (u *GetToken) tokenSet(ctx context.Context, in GetTokenInput, info execcred
 	if err != nil {
 		return nil, err
 	}
+	aud := takeAudience(&in, info) // the login's key has no audience
 	key := cacheKey(in, caPEMs)
 	client := lazyClient{in: in.Provider, http: in.HTTP, caPEMs: caPEMs, log: u.Log, now: u.OS.Now}
 	if in.Cache.Storage != StorageNone {
@@ -97,6 +98,9 @@ func (u *GetToken) tokenSet(ctx context.Context, in GetTokenInput, info execcred
 		Log:         u.Log,
 		LockWait:    in.Login.Timeout() + 30*time.Second,
 		Unreachable: unreachable(in.HTTP.Timeout),
+	}
+	if aud != "" {
+		return u.forAudience(ctx, in, info, aud, caPEMs, src, &client)
 	}
 	return src.Token(ctx)
 }
@@ -206,6 +210,7 @@ func cacheKey(in GetTokenInput, caPEMs [][]byte) string {
 		ClientCredentials: in.Login.GrantType == grant.TypeClientCredentials,
 		ClientAssertion:   in.Login.ClientAssertion.Source(),
 		TokenExchange:     exchangeKey(in.Login),
+		Audience:          in.Login.RequestAudience,
 	}.Key()
 }
 
