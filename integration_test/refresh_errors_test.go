@@ -119,7 +119,7 @@ func TestNoAnswerNamesTheURLOnceAndTheFix(t *testing.T) {
 				"give the CA with --certificate-authority or --certificate-authority-data\n"},
 		{"https to a plain port", plainHTTPS, append(removeFlag(plain.args(), "--oidc-issuer-url"), "--oidc-issuer-url="+plainHTTPS),
 			"error: discover the provider: " + plainHTTPS + "/.well-known/openid-configuration does not answer TLS: check the scheme (https or http) and port of --oidc-issuer-url\n"},
-		{"unknown host", "http://kubelogin-test.invalid", append(removeFlag(plain.args(), "--oidc-issuer-url"), "--oidc-issuer-url=http://kubelogin-test.invalid"),
+		{"unknown host", "https://kubelogin-test.invalid", append(removeFlag(plain.args(), "--oidc-issuer-url"), "--oidc-issuer-url=https://kubelogin-test.invalid"),
 			"): check --oidc-issuer-url, your DNS or VPN\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
