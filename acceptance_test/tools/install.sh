@@ -8,6 +8,9 @@
 #   $CACHE/bin/etcd            only when the etcd-server package is unavailable
 #   $CACHE/oidc-provider/node_modules  oidc-provider 9.13.3 (npm), the second
 #                    provider: it has the client_credentials grant Dex lacks
+#   $CACHE/keycloak/keycloak-26.4.7  the Keycloak server distribution (Maven,
+#                    org.keycloak:keycloak-quarkus-dist), built once for an
+#                    optimized `kc.sh start` (dev-file database)
 #
 # CACHE is ${KUBELOGIN_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubelogin-test}.
 # The script is idempotent: packages already installed and binaries already
@@ -16,8 +19,9 @@
 # mistaken for a finished one.
 #
 # A failed kube-apiserver build does not fail the script: the suite notices the
-# missing binary and falls back, loudly, to its in-process stand-in. Any other
-# failure exits non-zero.
+# missing binary and falls back, loudly, to its in-process stand-in. Nor does a
+# failed Keycloak install: the script says why, and the Keycloak scenarios
+# fail with that hint while the others run. Any other failure exits non-zero.
 set -euo pipefail
 
 DEX_VERSION=v2.45.1
@@ -26,6 +30,8 @@ KUBE_VERSION=v1.37.2
 KUBE_STAGING=v0.37.2
 ETCD_VERSION=v3.6.16
 OIDC_PROVIDER_VERSION=9.13.3
+# The suite reads the Keycloak version from the stamp file; change it here only.
+KEYCLOAK_VERSION=26.4.7
 
 CACHE="${KUBELOGIN_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubelogin-test}"
 mkdir -p "$CACHE/bin"
@@ -164,12 +170,43 @@ install_oidc_provider() {
 	touch "$stamp"
 }
 
+# install_keycloak fetches the Keycloak distribution with Maven (the only
+# download), unpacks it into $CACHE/keycloak/keycloak-$KEYCLOAK_VERSION and
+# runs `kc.sh build` once, so that the suite starts it with `start
+# --optimized` (no Quarkus re-augmentation at each start). A stamp file
+# written after the build marks it done; it names the version, which the
+# suite reads. The build options must match harness/keycloak.go's start.
+install_keycloak() {
+	local dir="$CACHE/keycloak"
+	local home="$dir/keycloak-$KEYCLOAK_VERSION"
+	local stamp="$dir/installed"
+	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$KEYCLOAK_VERSION" ] && [ -x "$home/bin/kc.sh" ]; then
+		log "keycloak: reusing $KEYCLOAK_VERSION in $home"
+		return 0
+	fi
+	command -v mvn >/dev/null 2>&1 || { log "keycloak: mvn is not on PATH (apt-get install maven)"; return 1; }
+	command -v java >/dev/null 2>&1 || { log "keycloak: java is not on PATH (Keycloak $KEYCLOAK_VERSION needs Java 17 or 21)"; return 1; }
+	mkdir -p "$dir"
+	rm -f "$stamp"
+	rm -rf "$home" "$dir/download"
+	mvn -q -B -Dstyle.color=never dependency:copy "-Dartifact=org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:tar.gz" \
+		"-DoutputDirectory=$dir/download" ||
+		{ log "keycloak: mvn could not fetch org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:tar.gz"; return 1; }
+	tar -xzf "$dir/download/keycloak-quarkus-dist-$KEYCLOAK_VERSION.tar.gz" -C "$dir"
+	rm -rf "$dir/download"
+	"$home/bin/kc.sh" build --db=dev-file --health-enabled=false --metrics-enabled=false >"$dir/build.log" 2>&1 ||
+		{ log "keycloak: kc.sh build failed ($(java -version 2>&1 | head -1)); its output:"; tail -20 "$dir/build.log" >&2; return 1; }
+	printf '%s\n' "$KEYCLOAK_VERSION" >"$stamp"
+}
+
 total_start=$(date +%s)
 log "cache: $CACHE"
 step packages packages
 step etcd build_etcd
 step dex build_dex
 step oidc-provider install_oidc_provider
+step keycloak install_keycloak ||
+	log "WARNING: WARNING: Keycloak could not be installed (see above); the Keycloak scenarios will fail, the others run"
 step kube-apiserver build_kube_apiserver ||
 	log "WARNING: kube-apiserver could not be built; the suite will fall back to its OIDC stand-in"
 log "done in $(($(date +%s) - total_start))s"
