@@ -223,14 +223,16 @@ func TestSomebodyToLogIn(t *testing.T) {
 	})
 }
 
-// TestBrowserLauncherFailsUnattended: a launcher that fails, with nobody to
-// read the URL, ends the login at once.
+// TestBrowserLauncherFailsUnattended: a browser that cannot be started, with
+// nobody to read the URL, ends the login at once. (A --browser-command that
+// starts and later exits non-zero does not: it may have run the browser.)
 func TestBrowserLauncherFailsUnattended(t *testing.T) {
 	e := newEnv(t, oidcfake.Config{})
-	args := append(removeFlag(e.args(), "--browser-command"), "--browser-command=/bin/false")
+	missing := filepath.Join(t.TempDir(), "no-such-browser")
+	args := append(removeFlag(e.args(), "--browser-command"), "--browser-command="+missing)
 	start := time.Now()
 	r := e.run(args...)
-	mustFail(t, r, "error: no login can complete here: the browser could not be opened (exit status 1) and no terminal shows the login URL: run the same kubectl command once in a terminal, or use --browser-command")
+	mustFail(t, r, "error: no login can complete here: the browser could not be opened (fork/exec "+missing+": no such file or directory) and no terminal shows the login URL: run the same kubectl command once in a terminal, or use --browser-command")
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("took %s to give up", d.Round(time.Millisecond))
 	}

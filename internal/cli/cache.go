@@ -21,7 +21,7 @@ type cacheOptions struct {
 
 func (o *cacheOptions) addFlags(f *pflag.FlagSet) {
 	f.StringVar(&o.TokenCacheDir, "token-cache-dir", "", "token cache directory (default $KUBECACHEDIR/oidc-login, else ~/.kube/cache/oidc-login)")
-	f.StringVar(&o.TokenCacheStorage, "token-cache-storage", usecase.StorageDisk, "accepted for compatibility: logins in files and in the keyring are both included")
+	f.StringVar(&o.TokenCacheStorage, "token-cache-storage", tokencache.StorageDisk, "accepted for compatibility: logins in files and in the keyring are both included")
 	f.StringVar(&o.Issuer, "issuer", "", "only the logins at this issuer URL")
 	f.StringVar(&o.ClientID, "client-id", "", "only the logins of this client ID")
 }

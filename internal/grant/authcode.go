@@ -34,7 +34,8 @@ type AuthCode struct {
 	NoBrowser bool
 	// Unattended tells that nobody can act on a printed URL: neither stdin
 	// nor stderr is a terminal and --skip-open-browser was not given. A
-	// browser that fails to open then ends the login at once.
+	// browser that cannot be started (or a system launcher that fails) then
+	// ends the login at once.
 	Unattended bool
 	// Paste, when not nil, also reads the code (or the address the browser
 	// ended on) from the terminal while the loopback server waits, whichever
@@ -219,7 +220,12 @@ func (g *AuthCode) openBrowser(authURL string, redirect *url.URL, failed chan<- 
 	}
 	err := g.OpenBrowser(authURL, g.BrowserCommand, func(err error) {
 		g.Log.Printf("The browser launcher failed (%v); open the URL above by hand.", err)
-		report(err)
+		// The system's launcher (xdg-open, open, start) exits at once, and a
+		// failure means no browser; a --browser-command may run as long as
+		// the browser and exit non-zero after a login attempt.
+		if g.BrowserCommand == "" {
+			report(err)
+		}
 	})
 	if err != nil {
 		g.Log.Printf("Could not start the browser (%v); open the URL above by hand.", err)

@@ -39,7 +39,7 @@ func (c cached) matches(f CacheFilter) bool {
 
 // store returns the store holding the login.
 func (c cached) store(dir string) tokencache.Store {
-	if c.Storage == StorageKeyring {
+	if c.Storage == tokencache.StorageKeyring {
 		return &tokencache.Keyring{Dir: dir}
 	}
 	return tokencache.Disk{Dir: dir}
@@ -67,7 +67,7 @@ func listCache(dir string) ([]cached, error) {
 	for _, s := range []struct {
 		name  string
 		store tokencache.Store
-	}{{StorageDisk, disk}, {StorageKeyring, kr}} {
+	}{{tokencache.StorageDisk, disk}, {tokencache.StorageKeyring, kr}} {
 		keys, err := s.store.Keys()
 		if err != nil {
 			return nil, err

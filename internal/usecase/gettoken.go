@@ -22,13 +22,6 @@ import (
 	"github.com/kubelogin/kubelogin/internal/tokencache"
 )
 
-// Cache storages accepted by --token-cache-storage.
-const (
-	StorageDisk    = tokencache.StorageDisk
-	StorageKeyring = tokencache.StorageKeyring
-	StorageNone    = tokencache.StorageNone
-)
-
 // GetTokenInput is everything get-token was told: each option group is the
 // one its package owns, bound to the flags by the command line and passed on
 // unchanged.
@@ -75,7 +68,7 @@ func (u *GetToken) tokenSet(ctx context.Context, in GetTokenInput, info execcred
 	aud := takeAudience(&in, info) // the login's key has no audience
 	key := cacheKey(in, caPEMs)
 	client := lazyClient{in: in.Provider, http: in.HTTP, caPEMs: caPEMs, log: u.Log, now: u.OS.Now}
-	if in.Cache.Storage != StorageNone {
+	if in.Cache.Storage != tokencache.StorageNone {
 		client.metadata = tokencache.Disk{Dir: in.Cache.Dir, Now: u.OS.Now}
 	}
 	store, err := openStore(in.Cache, key, u.OS.Now)
@@ -88,7 +81,7 @@ func (u *GetToken) tokenSet(ctx context.Context, in GetTokenInput, info execcred
 		Key:          key,
 		Issuer:       in.Provider.IssuerURL,
 		ClientID:     in.Provider.ClientID,
-		NoStore:      in.Cache.Storage == StorageNone,
+		NoStore:      in.Cache.Storage == tokencache.StorageNone,
 		ForceRefresh: in.Cache.ForceRefresh,
 		Usable: func(s *token.Set, now time.Time) bool {
 			return usableAt(s, in.Provider.UseAccessToken, now)
@@ -141,7 +134,9 @@ func (l *lazyClient) get() (*oidc.Client, error) {
 	if l.client != nil {
 		return l.client, nil
 	}
-	hc, err := httpclient.New(l.http, l.caPEMs, l.log)
+	opts := l.http
+	opts.Now = l.now
+	hc, err := httpclient.New(opts, l.caPEMs, l.log)
 	if err != nil {
 		return nil, err
 	}

@@ -59,7 +59,7 @@ func (u *Logout) Run(ctx context.Context, in GetTokenInput) (*LogoutResult, erro
 		for _, s := range []struct {
 			name  string
 			store tokencache.Store
-		}{{StorageDisk, disk}, {StorageKeyring, &tokencache.Keyring{Dir: in.Cache.Dir, Now: u.GetToken.OS.Now}}} {
+		}{{tokencache.StorageDisk, disk}, {tokencache.StorageKeyring, &tokencache.Keyring{Dir: in.Cache.Dir, Now: u.GetToken.OS.Now}}} {
 			e, _, err := s.store.Load(key)
 			var ke *tokencache.KeyringError
 			switch {

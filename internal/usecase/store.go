@@ -12,7 +12,7 @@ import (
 // the cache then uses): when it does not, the run fails with a message naming
 // the alternative. Tokens are never written to plain files instead.
 func openStore(c tokencache.Options, key string, now func() time.Time) (tokencache.Store, error) {
-	if c.Storage != StorageKeyring {
+	if c.Storage != tokencache.StorageKeyring {
 		return tokencache.Disk{Dir: c.Dir, Now: now}, nil
 	}
 	k := &tokencache.Keyring{Dir: c.Dir, Now: now}
