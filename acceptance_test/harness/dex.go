@@ -68,6 +68,10 @@ staticClients:
   name: confidential
   secret: kubelogin-secret
   redirectURIs: [%s]
+# The clusters of the multi-cluster scenario (harness/multicluster.go): each
+# lets kubelogin's clients ask for ID tokens naming it (cross-client trust).
+- {id: cluster-a, name: cluster-a, secret: cluster-a-unused, trustedPeers: [kubelogin-public, kubelogin]}
+- {id: cluster-b, name: cluster-b, secret: cluster-b-unused, trustedPeers: [kubelogin-public, kubelogin]}
 enablePasswordDB: true
 staticPasswords:
 - email: admin@example.com

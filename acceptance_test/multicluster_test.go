@@ -1,0 +1,256 @@
+package acceptance
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubelogin/kubelogin/acceptance_test/harness"
+)
+
+// multiClusterIDTokens is Dex's ID-token lifetime in the multi-cluster
+// scenario: long enough for a login, both clusters and the replays under
+// load, short enough to wait for the renewals.
+const multiClusterIDTokens = 30 * time.Second
+
+// One kubeconfig, two clusters, one user entry (provideClusterInfo, each
+// cluster's audience in its exec extension), two real kube-apiservers each
+// accepting only its own audience (AuthenticationConfiguration): one browser
+// login serves both; each server is shown only its own audience and refuses
+// the other's token; after expiry both renew without a browser.
+func TestMultiClusterOneLoginTokenPerCluster(t *testing.T) {
+	ctx := context.Background()
+	start := time.Now()
+	cs, err := stack.StartClusters(ctx)
+	if err != nil {
+		fatalf(t, "start the clusters: %v", err)
+	}
+	t.Cleanup(cs.Stop)
+	logf("two kube-apiservers with --authentication-config up in %s", time.Since(start).Round(time.Millisecond))
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, c := range cs.List {
+				report(t, c.Name+" saw", fmt.Sprint(c.Proxy.Seen()))
+				report(t, c.Name+" log", c.Tail(20))
+			}
+		}
+	})
+	useIDTokenExpiry(t, ctx, multiClusterIDTokens)
+
+	var scopes []string
+	for _, c := range cs.List {
+		scopes = append(scopes, "audience:server:client_id:"+c.Audience)
+	}
+	u := newUser(t, "1.33", harness.Exec{Flags: loginFlags(t, false)})
+	if err := u.WriteMultiClusterKubeconfig(cs.List, loginFlags(t, false, "--oidc-extra-scope="+strings.Join(scopes, ","))); err != nil {
+		fatalf(t, "write the kubeconfig: %v", err)
+	}
+
+	// One login, a token per cluster.
+	before := stack.Proxy.Snapshot()
+	for _, c := range cs.List {
+		wantClusterUser(t, ctx, u, c, cs.List)
+	}
+	delta := stack.Proxy.Snapshot().Sub(before)
+	wantLaunches(t, u, 1)
+	wantGrant(t, delta, grantAuthCode, 1)
+	wantGrant(t, delta, grantRefresh, len(cs.List)) // one cross-client refresh per cluster
+	wantOnlyOwnAudience(t, cs.List, nil)
+	tokens := clusterTokens(t, u, cs.List)
+
+	// Replays: each server refuses the other's token (the token itself is
+	// fine: its own server takes it).
+	for i, c := range cs.List {
+		other := cs.List[(i+1)%len(cs.List)]
+		if got := selfSubjectReview(t, c, tokens[c.Name]); got != http.StatusCreated {
+			errorf(t, "%s's own token sent to %s: HTTP %d, want 201", c.Name, c.Name, got)
+		}
+		if got := selfSubjectReview(t, other, tokens[c.Name]); got != http.StatusUnauthorized {
+			errorf(t, "%s's token replayed to %s: HTTP %d, want 401", c.Name, other.Name, got)
+		}
+		seen := other.Proxy.Seen()
+		last := seen[len(seen)-1]
+		if !slices.Contains(strings.Split(last.Audience, ","), c.Audience) || last.Status != http.StatusUnauthorized {
+			errorf(t, "%s's server recorded %+v for the replay, want aud %s and 401", other.Name, last, c.Audience)
+		}
+	}
+	for _, c := range cs.List {
+		report(t, "servers", fmt.Sprintf("%s saw %s", c.Name, summarize(c.Proxy.Seen())))
+	}
+
+	// After expiry each cluster renews its own token, no browser.
+	var latest time.Time
+	for _, tok := range tokens {
+		if exp, err := harness.JWTExpiry(tok); err == nil && exp.After(latest) {
+			latest = exp
+		}
+	}
+	wait := time.Until(latest) + time.Second
+	t.Logf("acceptance: waiting %s for both clusters' tokens to expire", wait.Round(100*time.Millisecond))
+	time.Sleep(wait)
+	seenBefore := map[string]int{}
+	for _, c := range cs.List {
+		seenBefore[c.Name] = len(c.Proxy.Seen())
+	}
+	before = stack.Proxy.Snapshot()
+	for _, c := range cs.List {
+		wantClusterUser(t, ctx, u, c, cs.List)
+	}
+	delta = stack.Proxy.Snapshot().Sub(before)
+	wantLaunches(t, u, 1)
+	wantGrant(t, delta, grantAuthCode, 0)
+	wantGrant(t, delta, grantRefresh, len(cs.List))
+	wantOnlyOwnAudience(t, cs.List, seenBefore)
+	renewed := clusterTokens(t, u, cs.List)
+	for _, c := range cs.List {
+		if renewed[c.Name] == tokens[c.Name] {
+			errorf(t, "%s's token did not change after it expired", c.Name)
+		}
+		if len(c.Proxy.Seen()) == seenBefore[c.Name] {
+			errorf(t, "%s's server saw no request after the renewal", c.Name)
+		}
+	}
+}
+
+// wantClusterUser runs `kubectl --context=CLUSTER auth whoami` and checks
+// that the server names Dex's user and saw a token whose aud holds this
+// cluster and no other (the AudienceExtraKey claim mapping).
+func wantClusterUser(t *testing.T, ctx context.Context, u *harness.User, c *harness.Cluster, all []*harness.Cluster) {
+	t.Helper()
+	r := u.Kubectl(ctx, "--context="+c.Name, "auth", "whoami", "-o", "json")
+	mustSucceed(t, r)
+	var ssr struct {
+		Status struct {
+			UserInfo struct {
+				Username string              `json:"username"`
+				Extra    map[string][]string `json:"extra"`
+			} `json:"userInfo"`
+		} `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(r.Stdout), &ssr); err != nil {
+		fatalf(t, "parse the SelfSubjectReview of %s %q: %v", c.Name, r.Stdout, err)
+	}
+	if got := ssr.Status.UserInfo.Username; got != harness.Username {
+		errorf(t, "%s sees user %q, want %q", c.Name, got, harness.Username)
+	}
+	aud := ssr.Status.UserInfo.Extra[harness.AudienceExtraKey]
+	for _, other := range all {
+		if got, want := slices.Contains(aud, other.Audience), other == c; got != want {
+			errorf(t, "%s authenticated a token with aud %v: has %s = %v, want %v", c.Name, aud, other.Audience, got, want)
+		}
+	}
+}
+
+// wantOnlyOwnAudience checks, from each server's proxy, that every bearer
+// token a cluster was sent (after the first from[cluster]) named that cluster and no
+// other, and was let in.
+func wantOnlyOwnAudience(t *testing.T, clusters []*harness.Cluster, from map[string]int) {
+	t.Helper()
+	for _, c := range clusters {
+		seen := c.Proxy.Seen()
+		if len(seen) <= from[c.Name] {
+			errorf(t, "%s's server saw no bearer token", c.Name)
+		}
+		for _, s := range seen[from[c.Name]:] {
+			auds := strings.Split(s.Audience, ",")
+			for _, other := range clusters {
+				if slices.Contains(auds, other.Audience) != (other == c) || s.Status >= 400 {
+					errorf(t, "%s's server saw %+v, want only tokens for %s, let in", c.Name, s, c.Audience)
+				}
+			}
+		}
+	}
+}
+
+// clusterTokens finds each cluster's ID token in the user's cache: the entry
+// whose aud names that cluster and no other.
+func clusterTokens(t *testing.T, u *harness.User, clusters []*harness.Cluster) map[string]string {
+	t.Helper()
+	tokens := map[string]string{}
+	entries := readCache(t, u.CacheDir())
+	for _, e := range entries {
+		if e.IDToken == "" {
+			continue
+		}
+		claims, err := harness.JWTClaims(e.IDToken)
+		if err != nil {
+			continue
+		}
+		var auds []string
+		switch a := claims["aud"].(type) {
+		case string:
+			auds = []string{a}
+		case []any:
+			for _, v := range a {
+				auds = append(auds, fmt.Sprint(v))
+			}
+		}
+		var mine []string
+		for _, c := range clusters {
+			if slices.Contains(auds, c.Audience) {
+				mine = append(mine, c.Name)
+			}
+		}
+		if len(mine) == 1 {
+			tokens[mine[0]] = e.IDToken
+		}
+	}
+	for _, c := range clusters {
+		if tokens[c.Name] == "" {
+			fatalf(t, "no cache entry of %s holds a token for %s alone (%d entries)", u.CacheDir(), c.Name, len(entries))
+		}
+	}
+	return tokens
+}
+
+// selfSubjectReview sends a SelfSubjectReview to the cluster's server (its
+// proxy) with a bearer token, as `curl -H "Authorization: Bearer …"` would,
+// and returns the HTTP status. The token is never printed.
+func selfSubjectReview(t *testing.T, c *harness.Cluster, token string) int {
+	t.Helper()
+	tlsCfg, err := stack.TLS.ClientTLS(false)
+	if err != nil {
+		fatalf(t, "%v", err)
+	}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: tlsCfg}}
+	body := []byte(`{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}`)
+	req, err := http.NewRequest(http.MethodPost, c.Server+"/apis/authentication.k8s.io/v1/selfsubjectreviews", bytes.NewReader(body))
+	if err != nil {
+		fatalf(t, "%v", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
+	if err != nil {
+		fatalf(t, "POST a SelfSubjectReview to %s: %v", c.Name, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// summarize counts what a server saw by audience and status.
+func summarize(seen []harness.Seen) string {
+	counts := map[string]int{}
+	var keys []string
+	for _, s := range seen {
+		k := fmt.Sprintf("aud=[%s] %d", s.Audience, s.Status)
+		if counts[k] == 0 {
+			keys = append(keys, k)
+		}
+		counts[k]++
+	}
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%s ×%d", k, counts[k])
+	}
+	return b.String()
+}
