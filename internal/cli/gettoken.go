@@ -81,7 +81,6 @@ func (o *getTokenOptions) addFlags(f *pflag.FlagSet) {
 	f.StringVar(&a.File, "oidc-client-assertion-file", "", "file holding a federated token (JWT) to authenticate the client with, read at every login (e.g. a projected service account token), for --grant-type=client-credentials")
 	f.StringVar(&a.Env, "oidc-client-assertion-env", "", "name of an environment variable holding a federated token (JWT) to authenticate the client with, for --grant-type=client-credentials")
 
-
 	addExchangeFlags(f, &l.TokenExchange)
 	f.StringVar(&l.RequestAudience, "request-audience", "", "audience of the token for this cluster (its API server's expected audience): one login serves every audience, each audience gets its own token (default: the cluster's exec extension, with provideClusterInfo)")
 	f.StringVar(&l.RequestAudienceBy, "request-audience-by", grant.AudienceAuto, "how to obtain a token for --request-audience: auto (token-exchange when the provider's discovery lists it, else cross-client), token-exchange (RFC 8693) or cross-client (Dex's audience:server:client_id scope)")
@@ -101,43 +100,10 @@ var pkce = []string{oidc.PKCEAuto, oidc.PKCENo, oidc.PKCES256}
 // about obsolete flags.
 func (o *getTokenOptions) input(flags *pflag.FlagSet, sys system.OS, warn func(string, ...any)) (usecase.GetTokenInput, error) {
 	in := o.GetTokenInput
+	if err := o.check(in); err != nil {
+		return in, err
+	}
 	p, l := &in.Provider, &in.Login
-	if err := missing(map[string]string{"oidc-issuer-url": p.IssuerURL, "oidc-client-id": p.ClientID}); err != nil {
-		return in, err
-	}
-	if err := o.checkIssuerURL(p.IssuerURL); err != nil {
-		return in, err
-	}
-	if err := o.oneOf("grant-type", l.GrantType, grant.Types); err != nil {
-		return in, err
-	}
-	if err := o.oneOf("token-cache-storage", in.Cache.Storage, tokencache.Storages); err != nil {
-		return in, err
-	}
-	if err := o.oneOf("oidc-pkce-method", p.PKCEMethod, pkce); err != nil {
-		return in, err
-	}
-	if l.AuthenticationTimeoutSec <= 0 {
-		return in, fmt.Errorf("%s must be a positive number of seconds", o.name("authentication-timeout-sec"))
-	}
-	if in.HTTP.Timeout <= 0 {
-		return in, fmt.Errorf("%s must be a positive duration, e.g. 30s", o.name("oidc-request-timeout"))
-	}
-	if (l.LocalServerCert == "") != (l.LocalServerKey == "") {
-		return in, errors.New("give both --local-server-cert and --local-server-key, or neither")
-	}
-	if l.Password != "" && l.Username == "" && l.GrantType == grant.TypeAuto {
-		return in, fmt.Errorf("%s is given without --username: add --username=USER (the password grant logs in as that user)", o.name("password"))
-	}
-	if err := checkClientAuth(in); err != nil {
-		return in, err
-	}
-	if err := checkExchange(in); err != nil {
-		return in, err
-	}
-	if err := oneOf("--request-audience-by", l.RequestAudienceBy, grant.AudienceMethods); err != nil {
-		return in, err
-	}
 	if o.UsePKCE {
 		p.PKCEMethod = oidc.PKCES256
 	}
@@ -170,12 +136,54 @@ func (o *getTokenOptions) input(flags *pflag.FlagSet, sys system.OS, warn func(s
 	if in.Cache.Dir == "" {
 		in.Cache.Dir = usecase.DefaultCacheDir(sys.Getenv, sys.UserHomeDir)
 	}
-	params, err := p.ExtraParams()
-	if err != nil {
-		return in, err
-	}
-	p.AuthRequestExtraParams = params
+	p.AuthRequestExtraParams, _ = p.ExtraParams() // checked above
 	return in, nil
+}
+
+// check validates the flags, each error naming the flag (or its variable) and
+// what to give instead.
+func (o *getTokenOptions) check(in usecase.GetTokenInput) error {
+	p, l := in.Provider, in.Login
+	if err := missing(map[string]string{"oidc-issuer-url": p.IssuerURL, "oidc-client-id": p.ClientID}); err != nil {
+		return err
+	}
+	if err := o.checkIssuerURL(p.IssuerURL); err != nil {
+		return err
+	}
+	if err := o.oneOf("grant-type", l.GrantType, grant.Types); err != nil {
+		return err
+	}
+	if err := o.oneOf("token-cache-storage", in.Cache.Storage, tokencache.Storages); err != nil {
+		return err
+	}
+	if err := o.oneOf("oidc-pkce-method", p.PKCEMethod, pkce); err != nil {
+		return err
+	}
+	if l.AuthenticationTimeoutSec <= 0 {
+		return fmt.Errorf("%s must be a positive number of seconds", o.name("authentication-timeout-sec"))
+	}
+	if in.HTTP.Timeout <= 0 {
+		return fmt.Errorf("%s must be a positive duration, e.g. 30s", o.name("oidc-request-timeout"))
+	}
+	if (l.LocalServerCert == "") != (l.LocalServerKey == "") {
+		return errors.New("give both --local-server-cert and --local-server-key, or neither")
+	}
+	if l.Password != "" && l.Username == "" && l.GrantType == grant.TypeAuto {
+		return fmt.Errorf("%s is given without --username: add --username=USER (the password grant logs in as that user)", o.name("password"))
+	}
+	if err := checkClientAuth(in); err != nil {
+		return err
+	}
+	if err := checkExchange(in); err != nil {
+		return err
+	}
+	if err := oneOf("--request-audience-by", l.RequestAudienceBy, grant.AudienceMethods); err != nil {
+		return err
+	}
+	if _, err := p.ExtraParams(); err != nil {
+		return err
+	}
+	return nil
 }
 
 // checkClientAuth checks the client assertion flags: at most one assertion,

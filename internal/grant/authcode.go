@@ -53,17 +53,14 @@ func (g *AuthCode) Token(ctx context.Context, _ *token.Set) (*token.Set, error) 
 	}
 	// A certificate that cannot be served fails before anything is bound or
 	// opened: the browser would only meet a dead callback.
-	var tlsConfig *tls.Config
-	if g.LocalServerCert != "" {
-		cert, err := loadServerCert(g.LocalServerCert, g.LocalServerKey)
-		if err != nil {
-			return nil, err
-		}
-		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	tlsConfig, err := g.tlsConfig()
+	if err != nil {
+		return nil, err
 	}
 	// Discover first: a provider that cannot be reached fails before any
 	// socket is bound or browser opened.
-	if _, err := g.Client.Metadata(ctx); err != nil {
+	meta, err := g.Client.Metadata(ctx)
+	if err != nil {
 		return nil, err
 	}
 	usePKCE, err := g.Client.UsePKCE(ctx)
@@ -85,7 +82,6 @@ func (g *AuthCode) Token(ctx context.Context, _ *token.Set) (*token.Set, error) 
 
 	ctx, cancel := context.WithTimeout(ctx, g.Timeout())
 	defer cancel()
-	meta, _ := g.Client.Metadata(ctx) // discovered above
 	cb := &callbackServer{
 		path:       cmp.Or(redirect.Path, "/"),
 		state:      state,
@@ -96,6 +92,36 @@ func (g *AuthCode) Token(ctx context.Context, _ *token.Set) (*token.Set, error) 
 		codes:      make(chan callbackResult),
 		log:        g.Log,
 	}
+	defer serve(ls, cb, tlsConfig)()
+
+	launchFailed := make(chan error, 1)
+	g.openBrowser(authURL, redirect, launchFailed)
+	code, reply, err := g.waitForCode(ctx, cb, state, redirect, launchFailed)
+	if err != nil {
+		return nil, err
+	}
+	set, err := g.Client.ExchangeCode(ctx, conf, code, verifier, nonce)
+	if reply != nil {
+		reply <- err // the browser's page says how it ended
+	}
+	return set, err
+}
+
+// tlsConfig loads --local-server-cert and --local-server-key; nil without them.
+func (g *AuthCode) tlsConfig() (*tls.Config, error) {
+	if g.LocalServerCert == "" {
+		return nil, nil
+	}
+	cert, err := loadServerCert(g.LocalServerCert, g.LocalServerKey)
+	if err != nil {
+		return nil, err
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// serve answers the callback on every listener (over TLS with tlsConfig) and
+// returns the function that stops it.
+func serve(ls *listeners, cb *callbackServer, tlsConfig *tls.Config) (stop func()) {
 	srv := &http.Server{Handler: cb, ReadHeaderTimeout: 10 * time.Second, TLSConfig: tlsConfig}
 	for _, l := range ls.ls {
 		go func(l net.Listener) {
@@ -106,14 +132,18 @@ func (g *AuthCode) Token(ctx context.Context, _ *token.Set) (*token.Set, error) 
 			}
 		}(l)
 	}
-	defer func() {
+	return func() {
 		sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer scancel()
 		srv.Shutdown(sctx)
-	}()
+	}
+}
 
-	launchFailed := make(chan error, 1)
-	g.openBrowser(authURL, redirect, launchFailed)
+// waitForCode waits for the authorization code: from the browser's callback
+// (then reply takes the outcome of the exchange for the browser's page), or
+// pasted at the terminal (reply nil), until ctx ends or the browser cannot
+// be opened for a login nobody else can finish.
+func (g *AuthCode) waitForCode(ctx context.Context, cb *callbackServer, state string, redirect *url.URL, launchFailed <-chan error) (code string, reply chan<- error, err error) {
 	var pasted <-chan pasteResult
 	if g.Paste != nil {
 		pasted = readPaste(ctx, g.Paste)
@@ -126,7 +156,7 @@ func (g *AuthCode) Token(ctx context.Context, _ *token.Set) (*token.Set, error) 
 				if errors.Is(p.err, io.EOF) || ctx.Err() != nil {
 					continue // stdin closed, or the case below reports the end
 				}
-				return nil, fmt.Errorf("read from the terminal: %w", p.err)
+				return "", nil, fmt.Errorf("read from the terminal: %w", p.err)
 			}
 			code, err := parsePasted(p.line, state)
 			var pe *ProviderError
@@ -135,35 +165,27 @@ func (g *AuthCode) Token(ctx context.Context, _ *token.Set) (*token.Set, error) 
 				pasted = readPaste(ctx, g.Paste)
 				continue
 			}
-			if err != nil {
-				return nil, err
-			}
-			return g.Client.ExchangeCode(ctx, conf, code, verifier, nonce)
+			return code, nil, err
 		case err := <-launchFailed:
-			return nil, fmt.Errorf("no login can complete here: the browser could not be opened (%v) and no terminal shows the login URL: "+
+			return "", nil, fmt.Errorf("no login can complete here: the browser could not be opened (%v) and no terminal shows the login URL: "+
 				"run the same kubectl command once in a terminal, or use --browser-command", err)
 		case <-ctx.Done():
 			if g.Paste != nil {
 				g.Log.Printf("") // end the line of the paste prompt
 			}
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return nil, fmt.Errorf("no login within %s: the browser did not come back to %s (finish the login in the browser, check that the provider allows this redirect URI, or raise --authentication-timeout-sec)", g.Timeout(), redirect)
+				return "", nil, fmt.Errorf("no login within %s: the browser did not come back to %s (finish the login in the browser, check that the provider allows this redirect URI, or raise --authentication-timeout-sec)", g.Timeout(), redirect)
 			}
-			return nil, fmt.Errorf("login interrupted: %w", ctx.Err())
+			return "", nil, fmt.Errorf("login interrupted: %w", ctx.Err())
 		case r := <-cb.codes:
 			if pasted != nil {
 				g.Log.Printf("") // end the line of the paste prompt
 			}
 			if r.err != nil {
 				r.reply <- r.err
-				return nil, r.err
+				return "", nil, r.err
 			}
-			set, err := g.Client.ExchangeCode(ctx, conf, r.code, verifier, nonce)
-			r.reply <- err
-			if err != nil {
-				return nil, err
-			}
-			return set, nil
+			return r.code, r.reply, nil
 		}
 	}
 }

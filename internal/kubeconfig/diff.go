@@ -12,7 +12,45 @@ func unifiedDiff(a, b, nameA, nameB string) string {
 	if a == b {
 		return ""
 	}
-	x, y := lines(a), lines(b)
+	ops := editScript(lines(a), lines(b))
+	const context = 3
+	var out strings.Builder
+	fmt.Fprintf(&out, "--- %s\n+++ %s\n", nameA, nameB)
+	for k := 0; k < len(ops); {
+		if ops[k].kind == ' ' {
+			k++
+			continue
+		}
+		start, end := hunk(ops, k, context)
+		var aLen, bLen int
+		for _, o := range ops[start:end] {
+			if o.kind != '+' {
+				aLen++
+			}
+			if o.kind != '-' {
+				bLen++
+			}
+		}
+		fmt.Fprintf(&out, "@@ -%s +%s @@\n", hunkRange(ops[start].ai, aLen), hunkRange(ops[start].bi, bLen))
+		for _, o := range ops[start:end] {
+			fmt.Fprintf(&out, "%c%s\n", o.kind, o.text)
+		}
+		k = end
+	}
+	return out.String()
+}
+
+// editOp is one line of an edit script.
+type editOp struct {
+	kind byte // ' ', '-', '+'
+	text string
+	ai   int // line number in a (0-based) of ' ' and '-'
+	bi   int // line number in b of ' ' and '+'
+}
+
+// editScript turns x into y with the fewest deletions and insertions, through
+// the longest common subsequence.
+func editScript(x, y []string) []editOp {
 	// lcs[i][j] is the length of the longest common subsequence of x[i:] and y[j:].
 	lcs := make([][]int, len(x)+1)
 	for i := range lcs {
@@ -27,71 +65,44 @@ func unifiedDiff(a, b, nameA, nameB string) string {
 			}
 		}
 	}
-	type op struct {
-		kind byte // ' ', '-', '+'
-		text string
-		ai   int // line number in a (0-based) of ' ' and '-'
-		bi   int // line number in b of ' ' and '+'
-	}
-	var ops []op
+	var ops []editOp
 	i, j := 0, 0
 	for i < len(x) || j < len(y) {
 		switch {
 		case i < len(x) && j < len(y) && x[i] == y[j]:
-			ops = append(ops, op{' ', x[i], i, j})
+			ops = append(ops, editOp{' ', x[i], i, j})
 			i, j = i+1, j+1
 		case i < len(x) && (j == len(y) || lcs[i+1][j] >= lcs[i][j+1]):
-			ops = append(ops, op{'-', x[i], i, j})
+			ops = append(ops, editOp{'-', x[i], i, j})
 			i++
 		default:
-			ops = append(ops, op{'+', y[j], i, j})
+			ops = append(ops, editOp{'+', y[j], i, j})
 			j++
 		}
 	}
-	const context = 3
-	var out strings.Builder
-	fmt.Fprintf(&out, "--- %s\n+++ %s\n", nameA, nameB)
-	for k := 0; k < len(ops); {
-		if ops[k].kind == ' ' {
-			k++
+	return ops
+}
+
+// hunk returns the ops of the hunk whose first change is at k: from context
+// lines before it to context lines after the last change closer than
+// 2×context to the previous one.
+func hunk(ops []editOp, k, context int) (start, end int) {
+	start, end = max(0, k-context), k
+	for end < len(ops) {
+		if ops[end].kind != ' ' {
+			end++
 			continue
 		}
-		// A hunk: from context lines before the change to context lines
-		// after the last change closer than 2×context to the previous one.
-		start := max(0, k-context)
-		end := k
-		for end < len(ops) {
-			if ops[end].kind != ' ' {
-				end++
-				continue
-			}
-			run := end
-			for run < len(ops) && ops[run].kind == ' ' {
-				run++
-			}
-			if run == len(ops) || run-end > 2*context {
-				end = min(end+context, len(ops))
-				break
-			}
-			end = run
+		run := end
+		for run < len(ops) && ops[run].kind == ' ' {
+			run++
 		}
-		var aStart, aLen, bStart, bLen int
-		aStart, bStart = ops[start].ai, ops[start].bi
-		for _, o := range ops[start:end] {
-			if o.kind != '+' {
-				aLen++
-			}
-			if o.kind != '-' {
-				bLen++
-			}
+		if run == len(ops) || run-end > 2*context {
+			return start, min(end+context, len(ops))
 		}
-		fmt.Fprintf(&out, "@@ -%s +%s @@\n", hunkRange(aStart, aLen), hunkRange(bStart, bLen))
-		for _, o := range ops[start:end] {
-			fmt.Fprintf(&out, "%c%s\n", o.kind, o.text)
-		}
-		k = end
+		end = run
 	}
-	return out.String()
+	return start, end
 }
 
 func hunkRange(start, n int) string {
