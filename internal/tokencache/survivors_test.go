@@ -1,12 +1,16 @@
 package tokencache
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
+
+	"github.com/gofrs/flock"
 
 	"github.com/kubelogin/kubelogin/internal/token"
 )
@@ -81,5 +85,54 @@ func TestLegacyEntriesNeedAToken(t *testing.T) {
 	slices.Sort(got)
 	if !slices.Equal(got, want) {
 		t.Errorf("LegacyEntries = %v, want %v", got, want)
+	}
+}
+
+// TestKeyringDeleteRemovesEveryChunk: logout leaves nothing of a chunked
+// entry in the keyring, and files that were never there are no error.
+func TestKeyringDeleteRemovesEveryChunk(t *testing.T) {
+	s := newFakeSecrets(2048)
+	k := &Keyring{Dir: t.TempDir(), ChunkSize: 2048, secrets: s}
+	if err := k.Save(key, bigEntry(5<<10)); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Delete(key); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if names := s.names(); len(names) != 0 {
+		t.Errorf("left in the keyring: %v", names)
+	}
+	if left := names(t, k.Dir); len(left) != 0 {
+		t.Errorf("left on disk: %v", left)
+	}
+}
+
+// TestLockWaitsOnlyWhenBusy: a free lock is taken at once without saying
+// anything; a busy one says so once, waits, and is taken when released.
+func TestLockWaitsOnlyWhenBusy(t *testing.T) {
+	d := Disk{Dir: t.TempDir()}
+	waits := 0
+	unlock, err := d.Lock(context.Background(), key, time.Second, func(string) { waits++ })
+	if err != nil || waits != 0 {
+		t.Fatalf("free lock: %v, onWait called %d times", err, waits)
+	}
+	unlock()
+
+	other := flock.New(d.path(key, ".lock"))
+	if ok, err := other.TryLock(); !ok || err != nil {
+		t.Fatalf("take the lock as another process: %v", err)
+	}
+	go func() {
+		time.Sleep(200 * time.Millisecond)
+		other.Unlock()
+	}()
+	start := time.Now()
+	unlock, err = d.Lock(context.Background(), key, 10*time.Second, func(string) { waits++ })
+	if err != nil || waits != 1 {
+		t.Fatalf("busy lock: %v, onWait called %d times, want once", err, waits)
+	}
+	unlock()
+	if d := time.Since(start); d < 150*time.Millisecond {
+		t.Errorf("took a busy lock after %s", d)
 	}
 }
