@@ -15,8 +15,9 @@ import (
 // rssRuns is how many runs under GNU time give each peak RSS median.
 const rssRuns = 21
 
-// cachedPath runs kubelogin's cached get-token, the floor program and
-// int128/kubelogin's cached get-token in one alternation.
+// cachedPath runs kubelogin's cached get-token, the floor program,
+// int128/kubelogin's cached get-token, the floor program with kubelogin's
+// dependencies and the -with builds in one alternation, after one login each.
 func (b *bench) cachedPath() error {
 	p, err := oidcfake.Start(oidcfake.Config{})
 	if err != nil {
