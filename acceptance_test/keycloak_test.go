@@ -201,8 +201,11 @@ func TestKeycloakSendsIssInTheAuthorizationResponse(t *testing.T) {
 	u := newKeycloakUser(t, kc, true, kcFlags(kc, harness.KeycloakPublicClientID))
 	mustSucceed(t, u.Kubectl(ctx, "get", "pods"))
 	wantLaunches(t, u, 1)
-	// The browser program prints where it landed: the callback with the
-	// authorization response.
+	// The browser program prints where it landed (the callback with the
+	// authorization response) once it has seen the page: after kubectl ends.
+	if err := u.WaitBrowsers(ctx, 30*time.Second); err != nil {
+		fatalf(t, "browser: %v", err)
+	}
 	landed := firstLineWith(u.BrowserOutputs(), "landed on ")
 	_, callback, _ := strings.Cut(landed, "landed on ")
 	cb, err := url.Parse(callback)

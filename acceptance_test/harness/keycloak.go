@@ -250,6 +250,9 @@ func (s *Stack) startKeycloak(ctx context.Context) (kc *Keycloak, err error) {
 		if err := kc.grantViewersGroup(ctx); err != nil {
 			return nil, err
 		}
+		if err := kc.waitAuthenticates(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return kc, nil
 }

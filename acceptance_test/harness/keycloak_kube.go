@@ -3,6 +3,8 @@ package harness
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -131,4 +133,47 @@ func (kc *Keycloak) Admin(ctx context.Context, args ...string) (string, error) {
 		return string(out), fmt.Errorf("admin kubectl %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
 	return string(out), nil
+}
+
+// waitAuthenticates waits until the Keycloak API server accepts a Keycloak
+// ID token: its JWT authenticator fetches the issuer's discovery document
+// only every 10 s until it gets it, and refuses every token before
+// ("oidc: authenticator not initialized").
+func (kc *Keycloak) waitAuthenticates(ctx context.Context) error {
+	tr, err := kc.PostForm(ctx, kc.Issuer+"/protocol/openid-connect/token", KeycloakConfidentialClientID, KeycloakConfidentialSecret,
+		url.Values{"grant_type": {"password"}, "scope": {"openid"}, "username": {KeycloakUser}, "password": {KeycloakPassword}})
+	if err != nil {
+		return fmt.Errorf("get a token to check the API server: %w", err)
+	}
+	if tr.IDToken == "" {
+		return fmt.Errorf("get a token to check the API server: %d %s %s", tr.Status, tr.Error, tr.ErrorDescription)
+	}
+	cfg, err := kc.tls.ClientTLS(false)
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg}}
+	defer client.CloseIdleConnections()
+	review := `{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}`
+	err = Poll(ctx, 30*time.Second, 250*time.Millisecond, func() error {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, kc.APIServer+"/apis/authentication.k8s.io/v1/selfsubjectreviews", strings.NewReader(review))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tr.IDToken)
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			return fmt.Errorf("SelfSubjectReview with a Keycloak ID token: %s", resp.Status)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("the Keycloak API server does not accept Keycloak's tokens (see %s): %w", filepath.Join(kc.Dir, "kube-apiserver.log"), err)
+	}
+	return nil
 }
