@@ -337,7 +337,7 @@ func TestFlagsFromEnvironment(t *testing.T) {
 	mustCredential(t, r)
 
 	r = e.runWith(runOpts{env: append(vars, "KUBELOGIN_AUTHENTICATION_TIMEOUT_SEC=soon")}, "get-token")
-	mustFail(t, r, "error: environment variable KUBELOGIN_AUTHENTICATION_TIMEOUT_SEC is not a valid --authentication-timeout-sec: invalid syntax")
+	mustFail(t, r, "error: environment variable KUBELOGIN_AUTHENTICATION_TIMEOUT_SEC is not a valid --authentication-timeout-sec: want a whole number")
 	oneLine(t, r)
 
 	help := e.runWith(runOpts{}, "get-token", "--help")
