@@ -13,10 +13,11 @@ import (
 
 func (c *Cmd) convertCmd() *cobra.Command {
 	var (
-		k        kubeconfigOptions
-		dryRun   bool
-		command  string
-		execForm string
+		k         kubeconfigOptions
+		dryRun    bool
+		command   string
+		execForm  string
+		audiences []string
 	)
 	cmd := &cobra.Command{
 		Use:   "convert-kubeconfig [--context=NAME] [--dry-run]",
@@ -37,10 +38,21 @@ does the same in any case (see --exec-form).
 
 The change is shown as a diff (secrets redacted); each file changed is kept
 as a backup beside it. --dry-run only shows the diff. --context limits the
-conversion to that context's user.`,
+conversion to that context's user.
+
+--cluster-audience=CLUSTER=AUDIENCE (once per cluster) sets the audience in
+the cluster's exec extension (client.authentication.k8s.io/exec) and
+provideClusterInfo on the kubelogin users of its contexts: one user then
+serves every cluster with a token for each (see docs/multi-cluster.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			cas, err := parseClusterAudiences(audiences)
+			if err != nil {
+				return err
+			}
 			in := usecase.ConvertInput{
+				ClusterAudiences: cas,
+
 				Files:   kubeconfig.Files(k.Kubeconfig, c.OS.Getenv, c.OS.UserHomeDir),
 				Context: k.Context,
 				DryRun:  dryRun,
@@ -72,6 +84,7 @@ conversion to that context's user.`,
 	f.StringVar(&k.Context, "context", "", "convert only the user of this context")
 	f.BoolVar(&dryRun, "dry-run", false, "show the change without writing it")
 	f.StringVar(&command, "exec-command", "", `command of the converted users: "kubectl" runs "kubectl oidc-login get-token" (kubelogin installed as a kubectl plugin), any other runs "<command> get-token" (default: chosen by --exec-form)`)
+	addClusterAudienceFlag(f, &audiences)
 	addExecFormFlag(f, &execForm)
 	return cmd
 }
@@ -85,6 +98,10 @@ func writeConvert(w io.Writer, res *usecase.ConvertResult, note string, ok bool)
 	changed := false
 	for _, f := range res.Files {
 		for _, n := range f.Notes {
+			if n.Cluster != "" {
+				fmt.Fprintf(w, "%s: cluster %s: %s\n", f.Path, n.Cluster, n.Note)
+				continue
+			}
 			fmt.Fprintf(w, "%s: user %s: %s\n", f.Path, n.User, n.Note)
 		}
 		if f.Diff == "" {

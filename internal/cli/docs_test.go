@@ -28,6 +28,7 @@ var foreignFlags = map[string]string{
 	"exec-arg":                      "kubectl config set-credentials",
 	"exec-api-version":              "kubectl config set-credentials",
 	"exec-interactive-mode":         "kubectl config set-credentials",
+	"exec-provide-cluster-info":     "kubectl config set-credentials",
 	"exec-env":                      "kubectl config set-credentials",
 	"auth-provider":                 "kubectl config set-credentials",
 	"auth-provider-arg":             "kubectl config set-credentials",

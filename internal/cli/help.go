@@ -30,7 +30,7 @@ var flagGroups = []struct {
 	{"Cache flags", []string{"token-cache-dir", "token-cache-storage", "force-refresh"}},
 	{"TLS flags", []string{"certificate-authority", "certificate-authority-data", "insecure-skip-tls-verify",
 		"tls-renegotiation-once", "tls-renegotiation-freely"}},
-	{"Kubeconfig flags", []string{"kubeconfig", "context", "cluster", "user", "write-kubeconfig", "dry-run", "exec-command"}},
+	{"Kubeconfig flags", []string{"kubeconfig", "context", "cluster", "cluster-audience", "user", "write-kubeconfig", "dry-run", "exec-command"}},
 }
 
 // readsEnv are the commands that read every flag from its KUBELOGIN_

@@ -21,6 +21,8 @@ type setupOptions struct {
 	WriteKubeconfig bool
 	Cluster         string
 	ExecForm        string
+	// ClusterAudiences are --cluster-audience's CLUSTER=AUDIENCE values.
+	ClusterAudiences []string
 }
 
 func (o *setupOptions) addFlags(f *pflag.FlagSet) {
@@ -30,7 +32,32 @@ func (o *setupOptions) addFlags(f *pflag.FlagSet) {
 	f.Lookup("user").DefValue = "oidc"
 	f.Lookup("context").Usage = "with --write-kubeconfig: point this context at the user (created with --cluster if missing)"
 	f.StringVar(&o.Cluster, "cluster", "", "with --write-kubeconfig: the cluster of the context (alone: a context named USER@CLUSTER)")
+	addClusterAudienceFlag(f, &o.ClusterAudiences)
 	addExecFormFlag(f, &o.ExecForm)
+}
+
+// addClusterAudienceFlag adds --cluster-audience, for setup and convert-kubeconfig.
+func addClusterAudienceFlag(f *pflag.FlagSet, values *[]string) {
+	f.StringArrayVar(values, "cluster-audience", nil, "CLUSTER=AUDIENCE: the kubeconfig cluster's API server accepts tokens for AUDIENCE; sets it in the cluster's exec extension and provideClusterInfo on the user, so that one user serves every cluster with a token each (repeat for each cluster)")
+}
+
+// parseClusterAudiences parses --cluster-audience values.
+func parseClusterAudiences(values []string) ([]kubeconfig.ClusterAudience, error) {
+	var out []kubeconfig.ClusterAudience
+	seen := map[string]bool{}
+	for _, v := range values {
+		cluster, aud, ok := strings.Cut(v, "=")
+		cluster, aud = strings.TrimSpace(cluster), strings.TrimSpace(aud)
+		if !ok || cluster == "" || aud == "" {
+			return nil, fmt.Errorf("--cluster-audience=%s: give CLUSTER=AUDIENCE (the kubeconfig cluster's name and the audience its API server accepts)", v)
+		}
+		if seen[cluster] {
+			return nil, fmt.Errorf("--cluster-audience names cluster %q twice: give one audience per cluster", cluster)
+		}
+		seen[cluster] = true
+		out = append(out, kubeconfig.ClusterAudience{Cluster: cluster, Audience: aud})
+	}
+	return out, nil
 }
 
 // addExecFormFlag adds --exec-form, for setup and convert-kubeconfig.
@@ -135,7 +162,14 @@ printed: the command names the environment variable that can give them.
 
 With --write-kubeconfig, setup writes the user itself (and with --context or
 --cluster, a context) into the kubeconfig, after showing the change as a diff,
-and keeps the previous file as a backup. Running it again changes nothing.`,
+and keeps the previous file as a backup. Running it again changes nothing.
+
+With --cluster-audience=CLUSTER=AUDIENCE (once per cluster), one user serves
+many clusters, each with a token for its own audience: the user gets
+provideClusterInfo: true, each cluster its audience in its exec extension
+(client.authentication.k8s.io/exec) and a context USER@CLUSTER. kubectl
+cannot set cluster extensions: without --write-kubeconfig, setup prints the
+YAML to add.`,
 		Args: cobra.NoArgs,
 		PreRunE: func(cmd *cobra.Command, _ []string) error {
 			cmd.Flags().Visit(func(f *pflag.Flag) { given[f.Name] = true })
@@ -148,6 +182,10 @@ and keeps the previous file as a backup. Running it again changes nothing.`,
 				return err
 			}
 			command, err := kubeconfig.ResolveExecCommand(o.ExecForm, c.OS.Getenv, c.OS.Executable)
+			if err != nil {
+				return err
+			}
+			audiences, err := parseClusterAudiences(o.ClusterAudiences)
 			if err != nil {
 				return err
 			}
@@ -168,6 +206,8 @@ and keeps the previous file as a backup. Running it again changes nothing.`,
 					Context: o.kubeconfig.Context,
 					Cluster: o.Cluster,
 					Command: command.Command,
+
+					ClusterAudiences: audiences,
 				},
 			}
 			res, err := c.Setup.Run(cmd.Context(), sin)

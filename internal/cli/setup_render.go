@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/kubelogin/kubelogin/internal/kubeconfig"
+	"github.com/kubelogin/kubelogin/internal/oidc"
 	"github.com/kubelogin/kubelogin/internal/usecase"
 )
 
@@ -36,8 +38,17 @@ func writeSetup(w io.Writer, in usecase.SetupInput, execNote string, res *usecas
 		}
 		fmt.Fprintf(w, "\n")
 	}
-	fmt.Fprintf(w, "## Set up the Kubernetes API server\n\nAdd the following flags to kube-apiserver:\n\n")
-	fmt.Fprintf(w, "\t--oidc-issuer-url=%s\n\t--oidc-client-id=%s\n\n", p.IssuerURL, p.ClientID)
+	fmt.Fprintf(w, "## Set up the Kubernetes API server\n\n")
+	if audiences := in.Kubeconfig.ClusterAudiences; len(audiences) > 0 {
+		fmt.Fprintf(w, "Each cluster's kube-apiserver accepts its own audience only (or the same in an\nAuthenticationConfiguration, see docs/multi-cluster.md):\n\n")
+		for _, ca := range audiences {
+			fmt.Fprintf(w, "\t%s: --oidc-issuer-url=%s --oidc-client-id=%s\n", ca.Cluster, p.IssuerURL, ca.Audience)
+		}
+		fmt.Fprintf(w, "\n")
+	} else {
+		fmt.Fprintf(w, "Add the following flags to kube-apiserver:\n\n")
+		fmt.Fprintf(w, "\t--oidc-issuer-url=%s\n\t--oidc-client-id=%s\n\n", p.IssuerURL, p.ClientID)
+	}
 
 	fmt.Fprintf(w, "## Set up the kubeconfig\n\n")
 	if execNote != "" {
@@ -51,6 +62,9 @@ func writeSetup(w io.Writer, in usecase.SetupInput, execNote string, res *usecas
 		"--exec-interactive-mode=IfAvailable",
 		"--exec-command=" + quote(command),
 	}
+	if len(in.Kubeconfig.ClusterAudiences) > 0 {
+		lines = append(lines[:3], append([]string{"--exec-provide-cluster-info=true"}, lines[3:]...)...)
+	}
 	for _, a := range kubeconfig.Exec(command, nil).Args {
 		lines = append(lines, "--exec-arg="+a)
 	}
@@ -58,7 +72,12 @@ func writeSetup(w io.Writer, in usecase.SetupInput, execNote string, res *usecas
 		lines = append(lines, quote("--exec-arg="+a))
 	}
 	fmt.Fprintf(w, "\t%s\n\n", strings.Join(lines, " \\\n\t  "))
-	fmt.Fprintf(w, "kubectl 1.29 and older have no --exec-interactive-mode: leave that line out and\nuse --exec-api-version=client.authentication.k8s.io/v1beta1 instead.\n")
+	if len(in.Kubeconfig.ClusterAudiences) > 0 {
+		fmt.Fprintf(w, "kubectl 1.29 and older have neither --exec-interactive-mode nor\n--exec-provide-cluster-info: leave those lines out, use\n--exec-api-version=client.authentication.k8s.io/v1beta1 instead, and add\nprovideClusterInfo: true to the user's exec section by hand.\n")
+		writeClusterAudiences(w, user, in)
+	} else {
+		fmt.Fprintf(w, "kubectl 1.29 and older have no --exec-interactive-mode: leave that line out and\nuse --exec-api-version=client.authentication.k8s.io/v1beta1 instead.\n")
+	}
 	for _, h := range in.Hidden {
 		if h.Written {
 			fmt.Fprintf(w, "%s is not shown: set %s in kubectl's environment,\nor add --exec-arg=%s=... to the command.\n", h.Flag, h.EnvVar, h.Flag)
@@ -75,6 +94,31 @@ func writeSetup(w io.Writer, in usecase.SetupInput, execNote string, res *usecas
 		writeKubeconfigChange(w, res.Kubeconfig, in.Hidden)
 	}
 	return nil
+}
+
+// writeClusterAudiences shows how to give each cluster its audience and a
+// context for user: kubectl config cannot set a cluster's extensions (its
+// "set" cannot reach them), so the YAML to add is printed.
+func writeClusterAudiences(w io.Writer, user string, in usecase.SetupInput) {
+	audiences := in.Kubeconfig.ClusterAudiences
+	fmt.Fprintf(w, "\nkubectl config cannot set a cluster's extensions: add this to each cluster\nentry of the kubeconfig (under clusters[].cluster), or run setup with\n--write-kubeconfig to let kubelogin do it:\n\n")
+	for _, ca := range audiences {
+		fmt.Fprintf(w, "\t- name: %s\n\t  cluster:\n\t    extensions:\n\t    - name: %s\n\t      extension:\n\t        audience: %s\n", ca.Cluster, kubeconfig.ExecExtension, ca.Audience)
+	}
+	fmt.Fprintf(w, "\nand a context per cluster:\n\n")
+	for _, ca := range audiences {
+		fmt.Fprintf(w, "\tkubectl config set-context %s --cluster=%s --user=%s\n", quote(user+"@"+ca.Cluster), quote(ca.Cluster), quote(user))
+	}
+	var missing []string
+	for _, ca := range audiences {
+		scope := oidc.CrossClientScope(ca.Audience)
+		if !slices.Contains(in.GetToken.Provider.ExtraScopes, scope) {
+			missing = append(missing, scope)
+		}
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(w, "\nWith Dex (cross-client trust), one login serves every cluster only when the\nuser asks for each cluster's scope: add --oidc-extra-scope=%s.\n", strings.Join(missing, ","))
+	}
 }
 
 // writeKubeconfigChange shows what --write-kubeconfig did.
@@ -101,6 +145,9 @@ func writeKubeconfigChange(w io.Writer, c *usecase.KubeconfigChange, hidden []us
 	}
 	if c.Context != "" && c.Context != c.CurrentContext {
 		fmt.Fprintf(w, "\nTo use it: kubectl config use-context %s\n", quote(c.Context))
+	}
+	if len(c.ClusterContexts) > 0 {
+		fmt.Fprintf(w, "\nOne user, a context per cluster: kubectl --context=%s …\n", strings.Join(c.ClusterContexts, ", --context="))
 	}
 }
 

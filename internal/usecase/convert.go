@@ -29,6 +29,10 @@ type ConvertInput struct {
 	// DirectReason ends the note of such a move: " (kubectl-oidc_login is
 	// not on PATH)", or "" when the direct form was asked for.
 	DirectReason string
+	// ClusterAudiences (--cluster-audience) set each cluster's audience in
+	// its exec extension and provideClusterInfo on the kubelogin users of
+	// its contexts.
+	ClusterAudiences []kubeconfig.ClusterAudience
 }
 
 // ConvertResult is what convert-kubeconfig did, file by file.
@@ -52,9 +56,10 @@ type ConvertedFile struct {
 	Backup  string
 }
 
-// UserNote says what was done to one user.
+// UserNote says what was done to one user (or, with Cluster, to one cluster).
 type UserNote struct {
 	User, Note string
+	Cluster    string
 }
 
 // Convert migrates kubeconfig users to kubelogin's exec plugin: users with
@@ -94,15 +99,19 @@ func (u *Convert) Run(in ConvertInput) (*ConvertResult, error) {
 		}
 		files, only = []*kubeconfig.File{f}, c.User
 	}
+	files, provide, clusterNotes, err := applyClusterAudiences(set, files, in.ClusterAudiences)
+	if err != nil {
+		return nil, err
+	}
 	res := &ConvertResult{DryRun: in.DryRun, Command: in.Command}
 	for _, f := range files {
-		res.Files = append(res.Files, ConvertedFile{Path: f.Path})
+		res.Files = append(res.Files, ConvertedFile{Path: f.Path, Notes: clusterNotes[f.Path]})
 		cf := &res.Files[len(res.Files)-1]
 		for _, name := range f.UserNames() {
 			if only != "" && name != only {
 				continue
 			}
-			notes, used := convertUser(f, name, in)
+			notes, used := convertUser(f, name, in, provide[name])
 			res.UsedCommand = res.UsedCommand || used
 			for _, note := range notes {
 				cf.Notes = append(cf.Notes, UserNote{User: name, Note: note})
@@ -129,17 +138,58 @@ func (u *Convert) Run(in ConvertInput) (*ConvertResult, error) {
 	return res, nil
 }
 
+// applyClusterAudiences sets each cluster's audience in the file that
+// defines it (added to files when it is not there) and returns, by user, the
+// clusters of the user's contexts (such users need provideClusterInfo), and
+// a note per cluster by file.
+func applyClusterAudiences(set *kubeconfig.Set, files []*kubeconfig.File, audiences []kubeconfig.ClusterAudience) ([]*kubeconfig.File, map[string][]string, map[string][]UserNote, error) {
+	provide := map[string][]string{}
+	notes := map[string][]UserNote{}
+	for _, ca := range audiences {
+		f, ok := set.ClusterFile(ca.Cluster)
+		if !ok {
+			return nil, nil, nil, fmt.Errorf("cluster %q of --cluster-audience is not in the kubeconfig: add it first (kubectl config set-cluster %s --server=URL)", ca.Cluster, ca.Cluster)
+		}
+		note := "audience " + ca.Audience + " in its exec extension (" + kubeconfig.ExecExtension + ")"
+		if f.ClusterAudienceOf(ca.Cluster) == ca.Audience {
+			note = "audience " + ca.Audience + " already in its exec extension"
+		}
+		f.SetClusterAudience(ca.Cluster, ca.Audience)
+		notes[f.Path] = append(notes[f.Path], UserNote{Cluster: ca.Cluster, Note: note})
+		if !slices.Contains(files, f) {
+			files = append(files, f)
+		}
+		for _, cf := range set.Files {
+			for _, name := range cf.ContextsOf(ca.Cluster) {
+				c, _ := cf.Context(name)
+				if !slices.Contains(provide[c.User], ca.Cluster) {
+					provide[c.User] = append(provide[c.User], ca.Cluster)
+				}
+			}
+		}
+	}
+	return files, provide, notes, nil
+}
+
 // convertUser converts one user in f, says what it did, and whether it
-// gave the user in.Command.
-func convertUser(f *kubeconfig.File, name string, in ConvertInput) ([]string, bool) {
+// gave the user in.Command. clusters are the --cluster-audience clusters of
+// the user's contexts: the user then needs provideClusterInfo.
+func convertUser(f *kubeconfig.File, name string, in ConvertInput, clusters []string) ([]string, bool) {
+	provideNote := "provideClusterInfo true (kubectl passes it the audience of cluster " + strings.Join(clusters, ", ") + ")"
 	command := in.Command
 	usr, _ := f.User(name)
 	if ap, ok := usr.OIDCAuthProvider(); ok {
 		if ap.IssuerURL == "" || ap.ClientID == "" {
 			return []string{"auth-provider oidc without idp-issuer-url or client-id: left as it is"}, false
 		}
-		f.SetExec(name, kubeconfig.Exec(command, ap.GetTokenArgs()))
-		return []string{"auth-provider oidc → exec " + command + " (issuer, client, secret, CA and scopes carried over; its tokens are dropped, so the next kubectl command logs in)"}, true
+		ex := kubeconfig.Exec(command, ap.GetTokenArgs())
+		ex.ProvideClusterInfo = len(clusters) > 0
+		f.SetExec(name, ex)
+		notes := []string{"auth-provider oidc → exec " + command + " (issuer, client, secret, CA and scopes carried over; its tokens are dropped, so the next kubectl command logs in)"}
+		if ex.ProvideClusterInfo {
+			notes = append(notes, provideNote)
+		}
+		return notes, true
 	}
 	prefix, flags, ok := kubeconfig.KubeloginArgs(usr.Exec)
 	if !ok {
@@ -174,6 +224,10 @@ func convertUser(f *kubeconfig.File, name string, in ConvertInput) ([]string, bo
 	case ex.InteractiveMode == kubeconfig.InteractiveNever && needsTerminal(newFlags):
 		patch["interactiveMode"] = kubeconfig.InteractiveIfAvailable
 		notes = append(notes, "interactiveMode Never → IfAvailable (its grant prompts on the terminal)")
+	}
+	if len(clusters) > 0 && !ex.ProvideClusterInfo {
+		patch["provideClusterInfo"] = true
+		notes = append(notes, provideNote)
 	}
 	if len(patch) == 0 {
 		return []string{"already runs kubelogin: nothing to change"}, false

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/kubelogin/kubelogin/internal/kubeconfig"
 	"github.com/kubelogin/kubelogin/internal/token"
 )
 
@@ -47,6 +48,10 @@ type SetupKubeconfig struct {
 	// oidc-login get-token) or kubelogin's path (see
 	// kubeconfig.ResolveExecCommand); "" is "kubectl".
 	Command string
+	// ClusterAudiences (--cluster-audience) give each cluster its audience
+	// in its exec extension, the user provideClusterInfo: true, and each
+	// cluster a context USER@CLUSTER: one user for many clusters.
+	ClusterAudiences []kubeconfig.ClusterAudience
 }
 
 // SetupResult is what setup learnt and did, for the command line to show.
@@ -67,6 +72,8 @@ type KubeconfigChange struct {
 	Context string
 	// CurrentContext is the current context of the kubeconfig.
 	CurrentContext string
+	// ClusterContexts are the contexts USER@CLUSTER of --cluster-audience.
+	ClusterContexts []string
 }
 
 // FileChange is the change of one kubeconfig file.
@@ -118,7 +125,7 @@ func (u *Setup) Run(ctx context.Context, in SetupInput) (*SetupResult, error) {
 		res.Subject, res.Email = claims.Subject, claims.Email
 	}
 	if plan != nil {
-		res.Kubeconfig = &KubeconfigChange{User: plan.user, Context: plan.context, CurrentContext: plan.current}
+		res.Kubeconfig = &KubeconfigChange{User: plan.user, Context: plan.context, CurrentContext: plan.current, ClusterContexts: plan.clusterContexts}
 		err = plan.write(res.Kubeconfig, u.GetToken.OS.Now())
 	}
 	return res, err

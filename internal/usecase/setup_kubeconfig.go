@@ -3,6 +3,7 @@ package usecase
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/kubelogin/kubelogin/internal/kubeconfig"
@@ -17,6 +18,8 @@ type kubeconfigPlan struct {
 	user    string
 	context string
 	current string // the current context
+	// clusterContexts are the contexts USER@CLUSTER of the cluster audiences.
+	clusterContexts []string
 }
 
 func planKubeconfig(in SetupInput) (*kubeconfigPlan, error) {
@@ -52,8 +55,44 @@ func planKubeconfig(in SetupInput) (*kubeconfigPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.SetExec(user, kubeconfig.Exec(cmp.Or(k.Command, "kubectl"), in.ExecArgs))
+	ex := kubeconfig.Exec(cmp.Or(k.Command, "kubectl"), in.ExecArgs)
+	ex.ProvideClusterInfo = len(k.ClusterAudiences) > 0
+	f.SetExec(user, ex)
 	order := []string{userPath}
+	var clusterContexts []string
+	for _, ca := range k.ClusterAudiences {
+		cf, ok := set.ClusterFile(ca.Cluster)
+		if !ok {
+			return nil, fmt.Errorf("cluster %q of --cluster-audience is not in the kubeconfig: add it first (kubectl config set-cluster %s --server=URL), then run setup again", ca.Cluster, ca.Cluster)
+		}
+		ef, err := open(cf.Path)
+		if err != nil {
+			return nil, err
+		}
+		ef.SetClusterAudience(ca.Cluster, ca.Audience)
+		if !slices.Contains(order, cf.Path) {
+			order = append(order, cf.Path)
+		}
+		// Each cluster gets a context for the user, beside the file's
+		// other contexts of it.
+		name := user + "@" + ca.Cluster
+		ctxPath := userPath
+		for _, other := range set.Files {
+			if _, ok := other.Context(name); ok {
+				ctxPath = other.Path
+				break
+			}
+		}
+		xf, err := open(ctxPath)
+		if err != nil {
+			return nil, err
+		}
+		xf.SetContext(name, ca.Cluster, user)
+		clusterContexts = append(clusterContexts, name)
+		if !slices.Contains(order, ctxPath) {
+			order = append(order, ctxPath)
+		}
+	}
 	if context != "" {
 		ctxPath, cluster := userPath, k.Cluster
 		if c, ok := set.Context(context); ok {
@@ -72,11 +111,11 @@ func planKubeconfig(in SetupInput) (*kubeconfigPlan, error) {
 			return nil, err
 		}
 		cf.SetContext(context, cluster, user)
-		if ctxPath != userPath {
+		if !slices.Contains(order, ctxPath) {
 			order = append(order, ctxPath)
 		}
 	}
-	return &kubeconfigPlan{edits: edits, order: order, user: user, context: context, current: set.CurrentContext()}, nil
+	return &kubeconfigPlan{edits: edits, order: order, user: user, context: context, current: set.CurrentContext(), clusterContexts: clusterContexts}, nil
 }
 
 // write writes each changed file, keeping a backup, and records the
