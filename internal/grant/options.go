@@ -151,22 +151,12 @@ func New(o Options, env Env) (Source, error) {
 			},
 			Terminal: term, UseAccessToken: env.UseAccessToken, Log: env.Log}, nil
 	case TypeClientCredentials:
-		g := &ClientCredentials{Client: env.Client, ExtraParams: env.Client.Config().ExtraParams, UseAccessToken: env.UseAccessToken, Log: env.Log}
-		a := o.ClientAssertion
-		switch {
-		case a.Key != "":
-			k, err := LoadKeyAssertion(a.Key, a.Cert, a.KID, env.Client.Config().ClientID, env.OS.Now)
-			if err != nil {
-				return nil, err
-			}
-			env.Log.Debugf(1, "client assertion: %s, kid %s", k.Algorithm(), k.KeyID())
-			g.Assertion = k.Assertion
-		case a.File != "":
-			g.Assertion = FileAssertion(a.File, env.OS.Now)
-		case a.Env != "":
-			g.Assertion = EnvAssertion(a.Env, env.OS.Getenv, env.OS.Now)
+		assertion, err := clientAssertion(o.ClientAssertion, env)
+		if err != nil {
+			return nil, err
 		}
-		return g, nil
+		return &ClientCredentials{Client: env.Client, ExtraParams: env.Client.Config().ExtraParams, Assertion: assertion,
+			UseAccessToken: env.UseAccessToken, Log: env.Log}, nil
 	case TypeTokenExchange:
 		assertion, err := clientAssertion(o.ClientAssertion, env)
 		if err != nil {
