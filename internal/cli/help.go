@@ -197,14 +197,25 @@ func flagUsages(fs *pflag.FlagSet, width int) string {
 			b.WriteString(e.name)
 			continue
 		}
-		first := e.name + strings.Repeat(" ", max(col-len(e.name), 0))
-		if len(e.name)+2 > col {
+		first, rest := e.name+strings.Repeat(" ", max(col-len(e.name), 0)), pad
+		if longestWord(e.desc) > width-col { // [$KUBELOGIN_…_TYPE]: a narrower indent
+			b.WriteString(e.name + "\n")
+			first, rest = strings.Repeat(" ", 10), strings.Repeat(" ", 10)
+		} else if len(e.name)+2 > col {
 			b.WriteString(e.name + "\n")
 			first = pad
 		}
-		b.WriteString(wrapWords(e.desc, width, first, pad))
+		b.WriteString(wrapWords(e.desc, width, first, rest))
 	}
 	return b.String()
+}
+
+func longestWord(s string) int {
+	n := 0
+	for _, w := range strings.Fields(s) {
+		n = max(n, len(w))
+	}
+	return n
 }
 
 // wrapWords breaks s at spaces into lines of at most width columns (a word
