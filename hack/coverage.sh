@@ -21,7 +21,9 @@ status=0
 nice go test -count=1 -cover -coverpkg="$pkgs" $units -args -test.gocoverdir="$out/unit" >"$out/unit.log" 2>&1 ||
 	{ grep -E '^(--- FAIL|FAIL)' "$out/unit.log" >&2; echo "coverage: unit tests failed, see $out/unit.log" >&2; status=1; }
 echo "coverage: integration tests" >&2
-KUBELOGIN_IT_COVERDIR="$out/integration" nice go test -count=1 -timeout 30m ./integration_test/ >"$out/integration.log" 2>&1 ||
+# The test binary is built with -cover too: the in-process tests (di.NewCmdForTest) count.
+KUBELOGIN_IT_COVERDIR="$out/integration" nice go test -count=1 -timeout 30m -cover -coverpkg="$pkgs" ./integration_test/ \
+	-args -test.gocoverdir="$out/integration" >"$out/integration.log" 2>&1 ||
 	{ grep -E '^(--- FAIL|FAIL)' "$out/integration.log" >&2; echo "coverage: integration tests failed, see $out/integration.log" >&2; status=1; }
 percent() { go tool covdata percent -i="$1" -pkg="$pkgs" | awk '{sub(/%/, "", $3); print $1, $3}' | sort; }
 # Every package appears in the merged list; "-" where one kind of test never loads it.
