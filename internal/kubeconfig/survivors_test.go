@@ -1,0 +1,41 @@
+package kubeconfig
+
+import (
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// These tests kill mutants that survived make mutation (docs/security.md).
+
+// TestGetTokenArgsCarryEveryAuthProviderSetting: converting an auth-provider
+// keeps its client secret and CA, and adds no empty flag for what it lacks.
+func TestGetTokenArgsCarryEveryAuthProviderSetting(t *testing.T) {
+	full := AuthProvider{IssuerURL: "https://i", ClientID: "c", ClientSecret: "s", CAFile: "/ca.crt", CAData: "Q0E=",
+		ExtraScopes: []string{"email", "groups"}}
+	want := []string{"--oidc-issuer-url=https://i", "--oidc-client-id=c", "--oidc-client-secret=s",
+		"--oidc-extra-scope=email", "--oidc-extra-scope=groups", "--certificate-authority=/ca.crt", "--certificate-authority-data=Q0E="}
+	if got := full.GetTokenArgs(); !slices.Equal(got, want) {
+		t.Errorf("GetTokenArgs = %q\nwant %q", got, want)
+	}
+	bare := AuthProvider{IssuerURL: "https://i", ClientID: "c"}
+	if got := bare.GetTokenArgs(); !slices.Equal(got, []string{"--oidc-issuer-url=https://i", "--oidc-client-id=c"}) {
+		t.Errorf("GetTokenArgs of a bare auth-provider = %q", got)
+	}
+}
+
+// TestFilesFallsBackToTheHomeConfig: an empty or separator-only KUBECONFIG
+// means ~/.kube/config, as for kubectl.
+func TestFilesFallsBackToTheHomeConfig(t *testing.T) {
+	for _, kubeconfig := range []string{"", string(filepath.ListSeparator)} {
+		env := map[string]string{"KUBECONFIG": kubeconfig, "HOME": "/home/u"}
+		got := Files("", func(k string) string { return env[k] }, nil)
+		if !slices.Equal(got, []string{filepath.Join("/home/u", ".kube", "config")}) {
+			t.Errorf("KUBECONFIG=%q: Files = %q, want ~/.kube/config", kubeconfig, got)
+		}
+	}
+	env := map[string]string{"KUBECONFIG": "/a" + string(filepath.ListSeparator) + "/b" + string(filepath.ListSeparator) + "/a"}
+	if got := Files("", func(k string) string { return env[k] }, nil); !slices.Equal(got, []string{"/a", "/b"}) {
+		t.Errorf("Files = %q, want /a /b", got)
+	}
+}
