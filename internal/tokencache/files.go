@@ -10,8 +10,13 @@ import (
 	"strings"
 )
 
+// AudiencesSuffix names the file beside a login's entry that lists the
+// audiences granted to it (<key>.audiences: names, no secret; Dex
+// cross-client). Deleting the entry deletes it.
+const AudiencesSuffix = ".audiences"
+
 // Auxiliary lists the files of Dir that kubelogin writes beside the entries:
-// lock and failure files (<key>.lock, <key>.failed) and the provider metadata
+// lock, failure and audience files (<key>.lock, <key>.failed, <key>.audiences) and the provider metadata
 // cache (provider-<sha256>.json) with its unreachable marker (provider-<sha256>.unreachable). Entries, keyring markers and files that are
 // not kubelogin's are never listed. clean removes these when it empties the cache.
 func (d Disk) Auxiliary() ([]string, error) {
@@ -24,7 +29,7 @@ func (d Disk) Auxiliary() ([]string, error) {
 		ext := filepath.Ext(name)
 		base := strings.TrimSuffix(name, ext)
 		switch {
-		case (ext == ".lock" || ext == ".failed") && isKey(base),
+		case (ext == ".lock" || ext == ".failed" || ext == AudiencesSuffix) && isKey(base),
 			(ext == ".json" || ext == ".unreachable") && strings.HasPrefix(base, "provider-") && isKey(strings.TrimPrefix(base, "provider-")):
 			out = append(out, filepath.Join(d.Dir, name))
 		}

@@ -295,7 +295,7 @@ func (k *Keyring) Delete(key string) error {
 		}
 	}
 	var errs []error
-	for _, ext := range []string{".keyring", ".failed", ".lock"} {
+	for _, ext := range []string{".keyring", ".failed", ".lock", AudiencesSuffix} {
 		if err := os.Remove(Disk{Dir: k.Dir}.path(key, ext)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}

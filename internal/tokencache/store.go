@@ -137,10 +137,11 @@ func (d Disk) removeStaleTemps() {
 // staleTempAge: a writer holds its temporary file for milliseconds.
 const staleTempAge = time.Minute
 
-// Delete removes the entry and its lock and failure files; a missing entry is no error.
+// Delete removes the entry, its lock and failure files and the audiences
+// granted to it (AudiencesSuffix); a missing entry is no error.
 func (d Disk) Delete(key string) error {
 	var errs []error
-	for _, ext := range []string{".json", ".failed", ".lock"} {
+	for _, ext := range []string{".json", ".failed", ".lock", AudiencesSuffix} {
 		if err := os.Remove(d.path(key, ext)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}

@@ -36,13 +36,18 @@ func takeAudience(in *GetTokenInput, info execcred.Input) string {
 // so a provider that rotates refresh tokens sees one chain per login.
 func (u *GetToken) forAudience(ctx context.Context, in GetTokenInput, info execcred.Input, aud string, caPEMs [][]byte,
 	session *tokencache.Source, lc *lazyClient) (*token.Set, error) {
-	withAud := in
-	withAud.Login.RequestAudience = aud
 	a := *session
-	a.Key = cacheKey(withAud, caPEMs)
+	a.Key = audienceKey(in, aud, caPEMs)
 	a.Next = &audienceNext{u: u, in: in, info: info, aud: aud, session: session, lc: lc}
 	u.Log.Debugf(1, "audience %s (key %s), from the login of key %s", aud, a.Key, session.Key)
 	return a.Token(ctx)
+}
+
+// audienceKey is the cache key of aud's token: the session's (in has no
+// audience) plus the audience.
+func audienceKey(in GetTokenInput, aud string, caPEMs [][]byte) string {
+	in.Login.RequestAudience = aud
+	return cacheKey(in, caPEMs)
 }
 
 // audienceNext obtains a token for one audience from the session.
@@ -199,7 +204,7 @@ func notGranted(err error) bool {
 // The audiences granted to a login are kept beside its entry (names only,
 // no secret), so that a new cluster's login asks for the others too.
 func (n *audienceNext) grantedFile() string {
-	return filepath.Join(n.in.Cache.Dir, n.session.Key+".audiences")
+	return filepath.Join(n.in.Cache.Dir, n.session.Key+tokencache.AudiencesSuffix)
 }
 
 func (n *audienceNext) granted() []string {

@@ -71,7 +71,13 @@ func (u *GetToken) tokenSet(ctx context.Context, in GetTokenInput, info execcred
 	if in.Cache.Storage != tokencache.StorageNone {
 		client.metadata = tokencache.Disk{Dir: in.Cache.Dir, Now: u.OS.Now}
 	}
-	store, err := openStore(in.Cache, key, u.OS.Now)
+	// The keyring is opened by reading the entry read first: with an
+	// audience, that cluster's token (a cached run then reads one item).
+	first := key
+	if aud != "" {
+		first = audienceKey(in, aud, caPEMs)
+	}
+	store, err := openStore(in.Cache, first, u.OS.Now)
 	if err != nil {
 		return nil, err
 	}

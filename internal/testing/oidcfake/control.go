@@ -26,6 +26,7 @@ type Faults struct {
 	RefreshBody        string // with RefreshStatus: the body
 	Refuse             bool   // close the listening socket: connections are refused until faults without Refuse are set
 	NoIDTokenOnRefresh bool   // refresh responses without id_token
+	NoIDTokenExchange  bool   // token exchange answers an access token even when asked for an ID token
 	AuthError          string // authorization requests redirect back with error=AuthError
 	AuthResponseIss    string // authorization responses carry iss = AuthResponseIss, even with Config.NoIssParameter (RFC 9207 mix-up)
 	NoAuthResponseIss  bool   // authorization responses carry no iss, even though discovery advertises it

@@ -107,7 +107,7 @@ func (p *Provider) tokenExchangeGrant(w http.ResponseWriter, form url.Values) {
 		"token_type":        "Bearer",
 		"expires_in":        int(p.cfg.AccessTokenTTL / time.Second),
 	}
-	if requested == tokenTypeID {
+	if requested == tokenTypeID && !f.NoIDTokenExchange {
 		claims := p.idTokenClaims("", access, now, f)
 		maps.Copy(claims, subject)
 		delete(claims, "at_hash")
