@@ -326,3 +326,31 @@ func TestHTTPSCallback(t *testing.T) {
 		})
 	}
 }
+
+// TestUnreachableReasons: the runs after one that could not connect or could
+// not resolve the provider's host fail at once, saying which.
+func TestUnreachableReasons(t *testing.T) {
+	closed := newEnv(t, oidcfake.Config{})
+	closedIssuer := closed.provider.Issuer()
+	closed.provider.Close()
+	for _, tc := range []struct{ name, issuer, want string }{
+		{"refused", closedIssuer, "error: the provider " + closedIssuer + " could not be connected to "},
+		{"unknown host", "https://kubelogin-test.invalid", "error: the provider https://kubelogin-test.invalid could not be resolved (kubelogin-test.invalid) "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, oidcfake.Config{})
+			args := append(removeFlag(e.args(), "--oidc-issuer-url"), "--oidc-issuer-url="+tc.issuer)
+			first := e.run(args...)
+			if first.code == 0 || strings.Contains(first.stderr, "kubelogin tries it again") {
+				t.Fatalf("the first run should report the failure itself:\n%s", first.stderr)
+			}
+			start := time.Now()
+			second := e.run(args...)
+			mustFail(t, second, tc.want, "ago; kubelogin tries it again in", "(--force-refresh tries at once)")
+			oneLine(t, second)
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("the repeat took %s", d.Round(time.Millisecond))
+			}
+		})
+	}
+}

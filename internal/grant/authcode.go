@@ -158,9 +158,8 @@ func (g *AuthCode) waitForCode(ctx context.Context, cb *callbackServer, state st
 				}
 				return "", nil, fmt.Errorf("read from the terminal: %w", p.err)
 			}
-			code, err := parsePasted(p.line, state)
-			var pe *ProviderError
-			if err != nil && !errors.As(err, &pe) {
+			code, err := parsePasted(p.line, state, cb.issuer)
+			if err != nil && !final(err) {
 				g.Log.Printf("%v; try again.", err)
 				pasted = readPaste(ctx, g.Paste)
 				continue

@@ -43,6 +43,17 @@ type ProviderError struct {
 	Code, Description string
 }
 
+// finalError ends a paste prompt instead of asking again (a mix-up).
+type finalError struct{ error }
+
+// final tells a pasted answer that ends the login (the provider's error, a
+// response from another issuer) from a typo worth asking again for.
+func final(err error) bool {
+	var pe *ProviderError
+	var fe finalError
+	return errors.As(err, &pe) || errors.As(err, &fe)
+}
+
 func (e *ProviderError) Error() string {
 	if e.Description != "" {
 		return fmt.Sprintf("the provider refused the login: %s: %s", e.Code, e.Description)
@@ -101,18 +112,26 @@ func (s *callbackServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkIssuer is the mix-up defence of RFC 9207: an authorization response
-// (success or error) must come from the issuer this login started at. A code
-// pasted by hand carries no iss and is not checked.
+// (success or error) must come from the issuer this login started at.
 func (s *callbackServer) checkIssuer(q url.Values) error {
-	iss, has := q.Get("iss"), q.Has("iss")
+	if err := checkIss(q, s.issuer); err != nil {
+		return err
+	}
 	switch {
-	case has && iss != s.issuer:
-		return fmt.Errorf("the authorization response came from another issuer (iss %q, expected %q), a possible mix-up attack: "+
-			"check that --oidc-issuer-url is the provider you logged in to and that no other login ran in this browser, then log in again", iss, s.issuer)
-	case !has && s.requireIss:
+	case !q.Has("iss") && s.requireIss:
 		return fmt.Errorf("the authorization response carries no iss although %s advertises authorization_response_iss_parameter_supported, "+
 			"so it may come from another issuer (a possible mix-up attack): check that --oidc-issuer-url is the provider you logged in to "+
 			"and that nothing between the browser and kubelogin rewrites the redirect, then log in again", s.issuer)
+	}
+	return nil
+}
+
+// checkIss compares the response's iss, when it has one, with the issuer. A
+// bare code pasted by hand carries none; a pasted address may.
+func checkIss(q url.Values, issuer string) error {
+	if iss := q.Get("iss"); q.Has("iss") && iss != issuer {
+		return fmt.Errorf("the authorization response came from another issuer (iss %q, expected %q), a possible mix-up attack: "+
+			"check that --oidc-issuer-url is the provider you logged in to and that no other login ran in this browser, then log in again", iss, issuer)
 	}
 	return nil
 }

@@ -54,7 +54,8 @@ func (g *AuthCodeKeyboard) Token(ctx context.Context, _ *token.Set) (*token.Set,
 		return nil, errors.New("--grant-type=authcode-keyboard reads the code from the terminal, but kubelogin may not read stdin here " +
 			"(kubectl's interactiveMode is Never, or stdin is not a terminal): use --grant-type=device-code, or run it where kubectl has a terminal")
 	}
-	if _, err := g.Client.Metadata(ctx); err != nil {
+	meta, err := g.Client.Metadata(ctx)
+	if err != nil {
 		return nil, err
 	}
 	usePKCE, err := g.Client.UsePKCE(ctx)
@@ -75,9 +76,8 @@ func (g *AuthCodeKeyboard) Token(ctx context.Context, _ *token.Set) (*token.Set,
 		if err != nil {
 			return nil, g.readError(ctx, err)
 		}
-		code, err := parsePasted(line, state)
-		var pe *ProviderError
-		if err != nil && !errors.As(err, &pe) && attempt < 3 {
+		code, err := parsePasted(line, state, meta.Issuer)
+		if err != nil && !final(err) && attempt < 3 {
 			g.Log.Printf("%v; try again.", err)
 			continue
 		}
@@ -119,7 +119,7 @@ func authRequest(conf *oauth2.Config, extra map[string]string, usePKCE bool) (au
 // parsePasted returns the authorization code in what the user pasted: the
 // code itself, or the URL the provider redirected the browser to (its state,
 // when present, must be this login's). An error in the URL is a *ProviderError.
-func parsePasted(line, state string) (string, error) {
+func parsePasted(line, state, issuer string) (string, error) {
 	line = strings.TrimSpace(line)
 	if line == "" {
 		return "", errors.New("nothing was entered")
@@ -143,6 +143,9 @@ func parsePasted(line, state string) (string, error) {
 	}
 	if q.Has("state") && q.Get("state") != state {
 		return "", errors.New("that address belongs to another login (its state does not match): paste the one this login led to")
+	}
+	if err := checkIss(q, issuer); err != nil {
+		return "", finalError{err}
 	}
 	if e := q.Get("error"); e != "" {
 		return "", &ProviderError{Code: e, Description: q.Get("error_description")}

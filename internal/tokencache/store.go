@@ -167,12 +167,30 @@ func isKey(s string) bool {
 
 func (d Disk) ensureDir() error {
 	if err := os.MkdirAll(d.Dir, 0o700); err != nil {
-		if fi, statErr := os.Stat(d.Dir); statErr == nil && !fi.IsDir() {
+		if file := fileInTheWay(d.Dir); file == d.Dir {
 			return fmt.Errorf("token cache directory %s is a file, not a directory (remove or rename it, or set --token-cache-dir)", d.Dir)
+		} else if file != "" {
+			return fmt.Errorf("token cache directory %s cannot be created: %s is a file, not a directory (remove or rename it, or set --token-cache-dir)", d.Dir, file)
 		}
 		return fmt.Errorf("create token cache directory %s (check its parent's permissions, or set --token-cache-dir): %w", d.Dir, err)
 	}
 	return nil
+}
+
+// fileInTheWay returns dir or the nearest of its parents that exists and is
+// not a directory, or "".
+func fileInTheWay(dir string) string {
+	for p := dir; ; p = filepath.Dir(p) {
+		if fi, err := os.Stat(p); err == nil {
+			if !fi.IsDir() {
+				return p
+			}
+			return ""
+		}
+		if filepath.Dir(p) == p {
+			return ""
+		}
+	}
 }
 
 // failure is what a process whose login failed leaves for the processes waiting

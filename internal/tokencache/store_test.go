@@ -175,3 +175,27 @@ func TestSourceLockWaitIsCancellable(t *testing.T) {
 		t.Errorf("bounded wait: err = %v", err)
 	}
 }
+
+// TestCacheDirectoryErrors: a cache directory that cannot be created says
+// why, and one that is a file says so instead of blaming its parent.
+func TestCacheDirectoryErrors(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ dir, want string }{
+		{file, "token cache directory " + file + " is a file, not a directory (remove or rename it, or set --token-cache-dir)"},
+		{filepath.Join(file, "cache", "oidc-login"), "token cache directory " + filepath.Join(file, "cache", "oidc-login") + " cannot be created: " + file + " is a file, not a directory (remove or rename it, or set --token-cache-dir)"},
+	} {
+		err := Disk{Dir: tc.dir}.ensureDir()
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("ensureDir(%s) = %v, want %q", tc.dir, err, tc.want)
+		}
+	}
+	// Anything else (as root, permissions cannot be tested here: see
+	// integration_test/unwritable_test.go) names the directory and its parent.
+	if err := (Disk{Dir: "/proc/kubelogin-test/cache"}).ensureDir(); err == nil ||
+		!strings.HasPrefix(err.Error(), "create token cache directory /proc/kubelogin-test/cache (check its parent's permissions, or set --token-cache-dir): mkdir") {
+		t.Errorf("ensureDir under /proc = %v", err)
+	}
+}
