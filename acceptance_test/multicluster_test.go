@@ -254,3 +254,25 @@ func summarize(seen []harness.Seen) string {
 	}
 	return b.String()
 }
+
+// Dex issues a refresh token only with offline_access, and a token per
+// cluster (cross-client) is obtained with it: without it, the login says
+// what to add, after one browser login.
+func TestMultiClusterNeedsOfflineAccess(t *testing.T) {
+	ctx := context.Background()
+	var flags []string
+	for _, f := range loginFlags(t, false) {
+		if f != "--oidc-extra-scope=offline_access" {
+			flags = append(flags, f)
+		}
+	}
+	u := newUser(t, "1.33", harness.Exec{Flags: flags})
+	args := append([]string{"get-token", "--request-audience=cluster-a", "--oidc-extra-scope=audience:server:client_id:cluster-a"}, flags...)
+	r := u.Run(ctx, "kubelogin", args...)
+	want := "error: the provider's login gave no refresh token, which --request-audience needs with cross-client audiences: add --oidc-extra-scope=offline_access"
+	if r.OK() || !strings.Contains(r.Stderr, want) {
+		report(t, "user saw", r.String())
+		errorf(t, "want the error %q", want)
+	}
+	wantLaunches(t, u, 1)
+}
