@@ -116,6 +116,47 @@ func TestMultiClusterOneLoginTokenPerCluster(t *testing.T) {
 			errorf(t, "%s's server saw no request after the renewal", c.Name)
 		}
 	}
+
+	t.Run("kubeconfig written by setup --cluster-audience", func(t *testing.T) { setupWrittenKubeconfig(t, ctx, cs) })
+}
+
+// The same with the kubeconfig kubelogin setup writes: from a kubeconfig
+// holding only the clusters, `setup --write-kubeconfig --cluster-audience`
+// (one browser login, without the cache) writes the user and a context per
+// cluster, and kubectl 1.33 then gets each cluster its own token with one
+// more login for both.
+func setupWrittenKubeconfig(t *testing.T, ctx context.Context, cs *harness.Clusters) {
+	u := newUser(t, "1.33", harness.Exec{Flags: loginFlags(t, false)})
+	if err := u.WriteClusters(cs.List); err != nil {
+		fatalf(t, "write the clusters: %v", err)
+	}
+	args := []string{"setup", "--write-kubeconfig", "--exec-form=direct"}
+	var scopes []string
+	for _, c := range cs.List {
+		args = append(args, "--cluster-audience="+c.Name+"="+c.Audience)
+		scopes = append(scopes, "audience:server:client_id:"+c.Audience)
+	}
+	args = append(args, loginFlags(t, false, "--oidc-extra-scope="+strings.Join(scopes, ","))...)
+	r := u.Run(ctx, "kubelogin", args...)
+	mustSucceed(t, r)
+	wantLaunches(t, u, 1)
+	seen := map[string]int{}
+	for _, c := range cs.List {
+		seen[c.Name] = len(c.Proxy.Seen())
+	}
+	before := stack.Proxy.Snapshot()
+	for _, c := range cs.List {
+		r := u.Kubectl(ctx, "--context="+harness.UserName+"@"+c.Name, "auth", "whoami", "-o", "json")
+		mustSucceed(t, r)
+		if !strings.Contains(r.Stdout, harness.Username) {
+			errorf(t, "%s: whoami %s", c.Name, r.Stdout)
+		}
+	}
+	delta := stack.Proxy.Snapshot().Sub(before)
+	wantLaunches(t, u, 2) // setup's own login does not fill the cache
+	wantGrant(t, delta, grantAuthCode, 1)
+	wantGrant(t, delta, grantRefresh, len(cs.List))
+	wantOnlyOwnAudience(t, cs.List, seen)
 }
 
 // wantClusterUser runs `kubectl --context=CLUSTER auth whoami` and checks

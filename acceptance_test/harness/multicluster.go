@@ -264,6 +264,21 @@ func (u *User) WriteMultiClusterKubeconfig(clusters []*Cluster, flags []string) 
 	return os.WriteFile(u.Kubeconfig, []byte(b.String()), 0o600)
 }
 
+// WriteClusters writes a kubeconfig with the clusters alone (no user, no
+// context): what a user has before `kubelogin setup --cluster-audience`.
+func (u *User) WriteClusters(clusters []*Cluster) error {
+	pem, err := u.stack.TLS.CAData()
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("apiVersion: v1\nkind: Config\nclusters:\n")
+	for _, c := range clusters {
+		fmt.Fprintf(&b, "- name: %s\n  cluster:\n    server: %s\n    certificate-authority-data: %s\n", c.Name, c.Server, base64.StdEncoding.EncodeToString(pem))
+	}
+	return os.WriteFile(u.Kubeconfig, []byte(b.String()), 0o600)
+}
+
 // runKubectl runs kubectl 1.33 with a kubeconfig and its own HOME.
 func runKubectl(ctx context.Context, s *Stack, kubeconfig, home string, args ...string) (string, error) {
 	kubectl, err := s.Kubectl("1.33")
