@@ -1,6 +1,7 @@
 package kubeconfig
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -37,5 +38,31 @@ func TestFilesFallsBackToTheHomeConfig(t *testing.T) {
 	env := map[string]string{"KUBECONFIG": "/a" + string(filepath.ListSeparator) + "/b" + string(filepath.ListSeparator) + "/a"}
 	if got := Files("", func(k string) string { return env[k] }, nil); !slices.Equal(got, []string{"/a", "/b"}) {
 		t.Errorf("Files = %q, want /a /b", got)
+	}
+}
+
+// TestUserNamesAndPatchExec: the users in file order, and an exec section
+// patched field by field, the rest kept.
+func TestUserNamesAndPatchExec(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config")
+	content := "users:\n- name: b\n  user: {exec: {command: kubelogin, args: [get-token], apiVersion: client.authentication.k8s.io/v1}}\n- name: a\n  user: {token: x}\n"
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.UserNames(); !slices.Equal(got, []string{"b", "a"}) {
+		t.Errorf("UserNames = %q, want b a", got)
+	}
+	f.PatchExec("b", map[string]any{"interactiveMode": "IfAvailable", "args": []string{"get-token", "--x"}})
+	u, ok := f.User("b")
+	if !ok || u.Exec == nil {
+		t.Fatal("user b lost its exec section")
+	}
+	if u.Exec.InteractiveMode != "IfAvailable" || !slices.Equal(u.Exec.Args, []string{"get-token", "--x"}) ||
+		u.Exec.Command != "kubelogin" || u.Exec.APIVersion != "client.authentication.k8s.io/v1" {
+		t.Errorf("patched exec = %+v", *u.Exec)
 	}
 }
