@@ -17,7 +17,7 @@ import (
 // multiClusterIDTokens is Dex's ID-token lifetime in the multi-cluster
 // scenario: long enough for a login, both clusters and the replays under
 // load, short enough to wait for the renewals.
-const multiClusterIDTokens = 30 * time.Second
+const multiClusterIDTokens = 20 * time.Second
 
 // One kubeconfig, two clusters, one user entry (provideClusterInfo, each
 // cluster's audience in its exec extension), two real kube-apiservers each

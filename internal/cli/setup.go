@@ -38,7 +38,7 @@ func (o *setupOptions) addFlags(f *pflag.FlagSet) {
 
 // addClusterAudienceFlag adds --cluster-audience, for setup and convert-kubeconfig.
 func addClusterAudienceFlag(f *pflag.FlagSet, values *[]string) {
-	f.StringArrayVar(values, "cluster-audience", nil, "CLUSTER=AUDIENCE: the kubeconfig cluster's API server accepts tokens for AUDIENCE; sets it in the cluster's exec extension and provideClusterInfo on the user, so that one user serves every cluster with a token each (repeat for each cluster)")
+	f.StringArrayVar(values, "cluster-audience", nil, "`CLUSTER=AUDIENCE`: the kubeconfig cluster's API server accepts tokens for AUDIENCE; sets it in the cluster's exec extension and provideClusterInfo on the user, so that one user serves every cluster with a token each (repeat for each cluster)")
 }
 
 // parseClusterAudiences parses --cluster-audience values.
