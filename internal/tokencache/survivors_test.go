@@ -42,8 +42,10 @@ func TestKeyringShrinkingEntryDropsOnlyTheOldChunks(t *testing.T) {
 // TestKeyringChunksAreValidUTF8: chunks never split a character, since
 // keyrings store text.
 func TestKeyringChunksAreValidUTF8(t *testing.T) {
-	s := newFakeSecrets(0)
-	k := &Keyring{Dir: t.TempDir(), ChunkSize: 101, secrets: s}
+	// No item over the chunk size either: backing off to a character start
+	// must make the chunk shorter, never longer.
+	s := newFakeSecrets(201)
+	k := &Keyring{Dir: t.TempDir(), ChunkSize: 201, secrets: s}
 	e := Entry{Issuer: "https://issuer.example.com", ClientID: "kubelogin", Set: token.Set{
 		IDToken: "h." + strings.Repeat("é€😀", 200) + ".s", RefreshToken: "r"}}
 	if err := k.Save(key, e); err != nil {
