@@ -2,6 +2,7 @@ package acceptance
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -118,6 +119,55 @@ func TestMultiClusterOneLoginTokenPerCluster(t *testing.T) {
 	}
 
 	t.Run("kubeconfig written by setup --cluster-audience", func(t *testing.T) { setupWrittenKubeconfig(t, ctx, cs) })
+	t.Run("a CI job's token exchanged at Dex for one cluster's", func(t *testing.T) { ciTokenExchange(t, ctx, cs) })
+}
+
+// A CI job holds an ID token of the suite's Dex (here from the password
+// grant) and no browser: --grant-type=token-exchange at a second Dex whose
+// oidc connector trusts the first (Dex's connector_id), asking for cluster
+// a's cross-client audience, gives a token cluster a takes (as ci:<email>,
+// its claim mapping for that issuer) and cluster b refuses.
+func ciTokenExchange(t *testing.T, ctx context.Context, cs *harness.Clusters) {
+	a, b := cs.List[0], cs.List[1]
+	subject, err := stack.PasswordIDToken(ctx)
+	if err != nil {
+		fatalf(t, "get the CI job's token: %v", err)
+	}
+	flags := []string{
+		"--oidc-issuer-url=" + cs.Exchange.Issuer,
+		"--oidc-client-id=" + harness.ExchangeClientID,
+		"--oidc-client-secret=" + harness.ExchangeSecret,
+		"--grant-type=token-exchange",
+		"--token-exchange-subject-token-env=CI_JOB_JWT",
+		"--token-exchange-subject-token-type=id-token",
+		"--oidc-extra-scope=email,audience:server:client_id:" + a.Audience, // Dex puts email in the token only for its scope
+		"--oidc-auth-request-extra-params=connector_id=" + harness.ExchangeConnectorID,
+		"--certificate-authority=" + stack.TLS.CACert,
+	}
+	u := newUser(t, "1.33", harness.Exec{Flags: flags, Server: a.Server})
+	u.ExtraEnv = append(u.ExtraEnv, "CI_JOB_JWT="+subject)
+	t.Cleanup(func() {
+		if t.Failed() {
+			report(t, "exchange dex log", cs.Exchange.Tail(30))
+		}
+	})
+	seen := len(a.Proxy.Seen())
+	r := u.RunWithoutTerminal(ctx, "kubectl", "auth", "whoami", "-o", "jsonpath={.status.userInfo.username}")
+	mustSucceed(t, r)
+	if got, want := strings.TrimSpace(r.Stdout), "ci:"+harness.Username; got != want {
+		errorf(t, "%s sees %q, want %q (a token of the exchange Dex)", a.Name, got, want)
+	}
+	wantLaunches(t, u, 0)
+	for _, s := range a.Proxy.Seen()[seen:] {
+		if s.Audience != a.Audience+","+harness.ExchangeClientID || s.Status >= 400 {
+			errorf(t, "%s's server saw %+v, want aud [%s %s], let in", a.Name, s, a.Audience, harness.ExchangeClientID)
+		}
+	}
+	e := oneCacheEntry(t, u)
+	tok := cmp.Or(e.IDToken, e.AccessToken)
+	if got := selfSubjectReview(t, b, tok); got != http.StatusUnauthorized {
+		errorf(t, "the CI token for %s replayed to %s: HTTP %d, want 401", a.Name, b.Name, got)
+	}
 }
 
 // The same with the kubeconfig kubelogin setup writes: from a kubeconfig

@@ -33,20 +33,31 @@ var ClusterAudiences = []string{"cluster-a", "cluster-b"}
 const AudienceExtraKey = "acceptance.kubelogin.example/aud"
 
 // multiClusterAuthenticationConfig is a cluster's AuthenticationConfiguration
-// (%s: the issuer, its CA as indented PEM, the audience): only tokens of the
-// stack's Dex whose aud names this cluster. No --oidc-* flags go with it.
+// (%[1]s: the issuer, %[2]s its CA as indented PEM, %[3]s the audience, %[5]s
+// the exchange Dex's issuer): only tokens of the stack's Dex or of the
+// exchange Dex whose aud names this cluster. No --oidc-* flags go with it.
 const multiClusterAuthenticationConfig = `apiVersion: apiserver.config.k8s.io/v1
 kind: AuthenticationConfiguration
 jwt:
 - issuer:
-    url: %s
+    url: %[1]s
     certificateAuthority: |
-%s
-    audiences: [%s]
+%[2]s
+    audiences: [%[3]s]
   claimMappings:
     username: {claim: email, prefix: ""}
     extra:
-    - key: %s
+    - key: %[4]s
+      valueExpression: 'claims.aud'
+- issuer:
+    url: %[5]s
+    certificateAuthority: |
+%[2]s
+    audiences: [%[3]s]
+  claimMappings:
+    username: {claim: email, prefix: "ci:"}
+    extra:
+    - key: %[4]s
       valueExpression: 'claims.aud'
 `
 
@@ -71,9 +82,11 @@ type Cluster struct {
 	stack *Stack
 }
 
-// Clusters are the running clusters of the scenario.
+// Clusters are the running clusters of the scenario, and the exchange Dex
+// they trust besides the stack's Dex.
 type Clusters struct {
-	List []*Cluster
+	List     []*Cluster
+	Exchange *ExchangeDex
 }
 
 // StartClusters starts one kube-apiserver per name of ClusterAudiences, in
@@ -85,12 +98,17 @@ func (s *Stack) StartClusters(ctx context.Context) (*Clusters, error) {
 		return nil, errors.New("the stack runs the API-server stand-in: the multi-cluster scenario needs kube-apiserver (run acceptance_test/tools/install.sh)")
 	}
 	cs := &Clusters{}
+	x, err := s.startExchangeDex(ctx, filepath.Join(s.Dir, "dex-exchange"))
+	if err != nil {
+		return nil, err
+	}
+	cs.Exchange = x
 	errs := make([]error, len(ClusterAudiences))
 	var wg sync.WaitGroup
 	for i, name := range ClusterAudiences {
 		c := &Cluster{Name: name, Audience: name, dir: filepath.Join(s.Dir, name), stack: s}
 		cs.List = append(cs.List, c)
-		wg.Go(func() { errs[i] = c.start(ctx) })
+		wg.Go(func() { errs[i] = c.start(ctx, x.Issuer) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -110,9 +128,12 @@ func (cs *Clusters) Stop() {
 			c.proc.Stop(5 * time.Second)
 		}
 	}
+	if cs.Exchange != nil {
+		cs.Exchange.proc.Stop(5 * time.Second)
+	}
 }
 
-func (c *Cluster) start(ctx context.Context) error {
+func (c *Cluster) start(ctx context.Context, exchangeIssuer string) error {
 	s := c.stack
 	if err := os.MkdirAll(filepath.Join(c.dir, "apiserver-certs"), 0o700); err != nil {
 		return err
@@ -123,7 +144,7 @@ func (c *Cluster) start(ctx context.Context) error {
 	}
 	indented := "      " + strings.ReplaceAll(strings.TrimSpace(string(ca)), "\n", "\n      ")
 	authnConfig := filepath.Join(c.dir, "authentication-config.yaml")
-	if err := os.WriteFile(authnConfig, fmt.Appendf(nil, multiClusterAuthenticationConfig, s.Issuer, indented, c.Audience, AudienceExtraKey), 0o600); err != nil {
+	if err := os.WriteFile(authnConfig, fmt.Appendf(nil, multiClusterAuthenticationConfig, s.Issuer, indented, c.Audience, AudienceExtraKey, exchangeIssuer), 0o600); err != nil {
 		return err
 	}
 	port, err := FreePort()
