@@ -355,3 +355,24 @@ func TestUnreachableReasons(t *testing.T) {
 		})
 	}
 }
+
+// TestManyCrossClientAudiencesWarn: a token asked with several of Dex's
+// cross-client scopes and no cluster audience names every cluster, and each
+// accepts it: kubelogin says so when it obtains one, not on cached runs.
+func TestManyCrossClientAudiencesWarn(t *testing.T) {
+	e := newEnv(t, oidcfake.Config{})
+	scopes := []string{"--oidc-extra-scope=audience:server:client_id:cluster-a", "--oidc-extra-scope=audience:server:client_id:cluster-b"}
+	r := e.getToken(scopes...)
+	mustCredential(t, r)
+	const want = "warning: --oidc-extra-scope asks Dex for the audiences cluster-a, cluster-b: a token obtained without a cluster audience names them all, " +
+		"and each of those clusters accepts it; give each cluster its own (provideClusterInfo with the cluster's exec extension, or --request-audience)"
+	if !strings.Contains(r.stderr, want) {
+		t.Errorf("no warning at login:\n%s", r.stderr)
+	}
+	if r := e.getToken(scopes...); strings.Contains(r.stderr, "warning:") {
+		t.Errorf("a cached run warned:\n%s", r.stderr)
+	}
+	if r := e.getToken("--oidc-extra-scope=audience:server:client_id:cluster-a", "--force-refresh"); strings.Contains(r.stderr, "warning:") {
+		t.Errorf("one peer (the usual Dex setup) warned:\n%s", r.stderr)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/kubelogin/kubelogin/internal/execcred"
@@ -101,7 +102,29 @@ func (u *GetToken) tokenSet(ctx context.Context, in GetTokenInput, info execcred
 	if aud != "" {
 		return u.forAudience(ctx, in, info, aud, caPEMs, src, &client)
 	}
+	if peers := crossClientPeers(in.Provider.ExtraScopes); len(peers) > 1 {
+		// Said when a token is obtained, not on every cached run.
+		next := src.Next
+		src.Next = &deferred{build: func() (grant.Source, error) {
+			u.Log.Printf("warning: --oidc-extra-scope asks Dex for the audiences %s: a token obtained without a cluster audience names them all, "+
+				"and each of those clusters accepts it; give each cluster its own (provideClusterInfo with the cluster's exec extension, or --request-audience)",
+				strings.Join(peers, ", "))
+			return next, nil
+		}}
+	}
 	return src.Token(ctx)
+}
+
+// crossClientPeers lists the peers of Dex's cross-client scopes
+// (audience:server:client_id:PEER) among scopes.
+func crossClientPeers(scopes []string) []string {
+	var peers []string
+	for _, s := range scopes {
+		if p, ok := strings.CutPrefix(s, "audience:server:client_id:"); ok {
+			peers = append(peers, p)
+		}
+	}
+	return peers
 }
 
 // chain builds refresh → login. It runs only when the cache cannot answer, so
