@@ -32,7 +32,7 @@ join -a1 -e - -o 0,1.2,2.2,1.3 "$out/two" <(percent "$out/integration") >"$out/t
 go tool covdata textfmt -i="$out/unit,$out/integration" -pkg="$pkgs" -o "$out/coverage.out"
 total=$(go tool cover -func="$out/coverage.out" | awk '/^total:/ {print $3}')
 printf '%-40s %8s %12s %8s\n' package unit integration merged
-sed "s|^$mod/||" "$out/table" | awk '{printf "%-40s %7s%% %11s%% %7s%%\n", $1, $2, $3, $4}'
+sed "s|^$mod/||" "$out/table" | awk 'function p(v) { return v == "-" ? v : v "%" } {printf "%-40s %8s %12s %8s\n", $1, p($2), p($3), p($4)}'
 echo "total (merged): $total"
 echo "coverage: profile in $out/coverage.out (go tool cover -html=$out/coverage.out)" >&2
 exit $status
