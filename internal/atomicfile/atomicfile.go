@@ -42,7 +42,7 @@ func Write(path string, b []byte, mode os.FileMode) error {
 		return err
 	}
 	beforeRename(tmp, path)
-	if err := os.Rename(tmp, path); err != nil {
+	if err := rename(tmp, path); err != nil {
 		return err
 	}
 	ok = true
