@@ -35,6 +35,14 @@ func TestFilesFallsBackToTheHomeConfig(t *testing.T) {
 			t.Errorf("KUBECONFIG=%q: Files = %q, want ~/.kube/config", kubeconfig, got)
 		}
 	}
+	// $HOME first; the OS's home directory only without it.
+	home := func() (string, error) { return "/os/home", nil }
+	if got := Files("", func(k string) string { return map[string]string{"HOME": "/home/u"}[k] }, home); !slices.Equal(got, []string{filepath.Join("/home/u", ".kube", "config")}) {
+		t.Errorf("with HOME: Files = %q", got)
+	}
+	if got := Files("", func(string) string { return "" }, home); !slices.Equal(got, []string{filepath.Join("/os/home", ".kube", "config")}) {
+		t.Errorf("without HOME: Files = %q, want the OS's home directory", got)
+	}
 	env := map[string]string{"KUBECONFIG": "/a" + string(filepath.ListSeparator) + "/b" + string(filepath.ListSeparator) + "/a"}
 	if got := Files("", func(k string) string { return env[k] }, nil); !slices.Equal(got, []string{"/a", "/b"}) {
 		t.Errorf("Files = %q, want /a /b", got)
