@@ -3,7 +3,6 @@ package usecase
 import (
 	"cmp"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/kubelogin/kubelogin/internal/kubeconfig"
@@ -39,83 +38,79 @@ func planKubeconfig(in SetupInput) (*kubeconfigPlan, error) {
 	if f, ok := set.UserFile(user); ok {
 		userPath = f.Path
 	}
-	edits := map[string]*kubeconfig.File{}
-	open := func(path string) (*kubeconfig.File, error) {
-		if f, ok := edits[path]; ok {
-			return f, nil
-		}
-		f, err := kubeconfig.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		edits[path] = f
-		return f, nil
-	}
-	f, err := open(userPath)
+	e := &fileEdits{files: map[string]*kubeconfig.File{}}
+	f, err := e.open(userPath)
 	if err != nil {
 		return nil, err
 	}
 	ex := kubeconfig.Exec(cmp.Or(k.Command, "kubectl"), in.ExecArgs)
 	ex.ProvideClusterInfo = len(k.ClusterAudiences) > 0
 	f.SetExec(user, ex)
-	order := []string{userPath}
 	var clusterContexts []string
 	for _, ca := range k.ClusterAudiences {
 		cf, ok := set.ClusterFile(ca.Cluster)
 		if !ok {
 			return nil, fmt.Errorf("cluster %q of --cluster-audience is not in the kubeconfig: add it first (kubectl config set-cluster %s --server=URL), then run setup again", ca.Cluster, ca.Cluster)
 		}
-		ef, err := open(cf.Path)
+		ef, err := e.open(cf.Path)
 		if err != nil {
 			return nil, err
 		}
 		ef.SetClusterAudience(ca.Cluster, ca.Audience)
-		if !slices.Contains(order, cf.Path) {
-			order = append(order, cf.Path)
-		}
 		// Each cluster gets a context for the user, beside the file's
 		// other contexts of it.
 		name := user + "@" + ca.Cluster
-		ctxPath := userPath
-		for _, other := range set.Files {
-			if _, ok := other.Context(name); ok {
-				ctxPath = other.Path
-				break
-			}
-		}
-		xf, err := open(ctxPath)
+		xf, err := e.open(contextFile(set, name, userPath))
 		if err != nil {
 			return nil, err
 		}
 		xf.SetContext(name, ca.Cluster, user)
 		clusterContexts = append(clusterContexts, name)
-		if !slices.Contains(order, ctxPath) {
-			order = append(order, ctxPath)
-		}
 	}
 	if context != "" {
-		ctxPath, cluster := userPath, k.Cluster
+		cluster := k.Cluster
 		if c, ok := set.Context(context); ok {
-			for _, cf := range set.Files {
-				if _, ok := cf.Context(context); ok {
-					ctxPath = cf.Path
-					break
-				}
-			}
 			cluster = cmp.Or(cluster, c.Cluster)
 		} else if cluster == "" {
 			return nil, fmt.Errorf("context %q is not in the kubeconfig: give --cluster to create it", context)
 		}
-		cf, err := open(ctxPath)
+		cf, err := e.open(contextFile(set, context, userPath))
 		if err != nil {
 			return nil, err
 		}
 		cf.SetContext(context, cluster, user)
-		if !slices.Contains(order, ctxPath) {
-			order = append(order, ctxPath)
+	}
+	return &kubeconfigPlan{edits: e.files, order: e.order, user: user, context: context, current: set.CurrentContext(), clusterContexts: clusterContexts}, nil
+}
+
+// fileEdits opens each kubeconfig file once, and remembers the order in
+// which they were first opened (the order they are written and shown in).
+type fileEdits struct {
+	files map[string]*kubeconfig.File
+	order []string
+}
+
+func (e *fileEdits) open(path string) (*kubeconfig.File, error) {
+	if f, ok := e.files[path]; ok {
+		return f, nil
+	}
+	f, err := kubeconfig.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	e.files[path] = f
+	e.order = append(e.order, path)
+	return f, nil
+}
+
+// contextFile is the path of the first file that defines context name, else def.
+func contextFile(set *kubeconfig.Set, name, def string) string {
+	for _, f := range set.Files {
+		if _, ok := f.Context(name); ok {
+			return f.Path
 		}
 	}
-	return &kubeconfigPlan{edits: edits, order: order, user: user, context: context, current: set.CurrentContext(), clusterContexts: clusterContexts}, nil
+	return def
 }
 
 // write writes each changed file, keeping a backup, and records the
