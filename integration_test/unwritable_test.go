@@ -70,7 +70,8 @@ func TestUnwritableCacheDirectory(t *testing.T) {
 		t.Fatalf("run kubelogin: %v", err)
 	}
 	t.Logf("as %s: %s", map[bool]string{true: "nobody", false: "the test user"}[len(prefix) > 0], r.stderr)
-	mustFail(t, r, "token cache", e.cacheDir, "permission denied")
+	mustFail(t, r, "error: lock token cache "+e.cacheDir+"/", ".lock: permission denied (check the owner and permissions of "+e.cacheDir+", or set --token-cache-dir)")
+	oneLine(t, r)
 	if e.launches() != 0 {
 		t.Error("a browser was opened although the token could not be kept")
 	}

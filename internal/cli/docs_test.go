@@ -331,7 +331,6 @@ func TestDocsErrorLinesAreTested(t *testing.T) {
 var untested = map[string]string{
 	"finish or cancel that login": "lock wait timeout",
 	"shows which process":         "lock wait timeout",
-	"lock token cache":            "lock file permissions",
 	"set --oidc-issuer-url to exactly the provider's issuer, trailing slash included": "issuer mismatch",
 	"the provider's discovery document has no device_authorization_endpoint":          "no device grant",
 	"it does not offer the device-code grant":                                         "no device grant",

@@ -2,8 +2,11 @@ package tokencache
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -28,7 +31,7 @@ func (d Disk) Lock(ctx context.Context, key string, wait time.Duration, onWait f
 	fl := flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDWR), flock.SetPermissions(0o600))
 	ok, err := fl.TryLock()
 	if err != nil {
-		return nil, fmt.Errorf("lock token cache %s: %w", path, err)
+		return nil, lockError(path, err)
 	}
 	if !ok {
 		if onWait != nil {
@@ -44,9 +47,18 @@ func (d Disk) Lock(ctx context.Context, key string, wait time.Duration, onWait f
 			case wctx.Err() != nil:
 				return nil, fmt.Errorf("another kubelogin process is still logging in after %s (finish or cancel that login; `lsof %s` shows which process)", wait, path)
 			default:
-				return nil, fmt.Errorf("lock token cache %s: %w", path, err)
+				return nil, lockError(path, err)
 			}
 		}
 	}
 	return func() { fl.Unlock() }, nil
+}
+
+// lockError names the lock file once and what to check.
+func lockError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("lock token cache %s: %w (check the owner and permissions of %s, or set --token-cache-dir)", path, err, filepath.Dir(path))
 }
