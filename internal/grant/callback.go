@@ -137,7 +137,7 @@ func checkIss(q url.Values, issuer string) error {
 }
 
 func (s *callbackServer) hostAllowed(host string) bool {
-	if host == s.extraHost {
+	if s.extraHost != "" && host == s.extraHost {
 		return true
 	}
 	h, _, err := net.SplitHostPort(host)
