@@ -57,15 +57,27 @@ func DecodeClaims(jwt string) (*Claims, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
 	}
-	var c struct {
-		Sub   string      `json:"sub"`
-		Iss   string      `json:"iss"`
-		Exp   json.Number `json:"exp"`
-		Iat   json.Number `json:"iat"`
-		Email string      `json:"email"`
-	}
-	if err := json.Unmarshal(payload, &c); err != nil {
+	// Claim names are case-sensitive (RFC 7519 section 4), and
+	// encoding/json matches struct fields case-insensitively: decode the top
+	// level by exact name. Values stay raw; a claim that is not of its type
+	// is malformed.
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(payload, &top); err != nil {
 		return nil, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
+	}
+	var c struct {
+		Sub, Iss, Email string
+		Exp, Iat        json.Number
+	}
+	for _, f := range [...]struct {
+		name string
+		dst  any
+	}{{"sub", &c.Sub}, {"iss", &c.Iss}, {"email", &c.Email}, {"exp", &c.Exp}, {"iat", &c.Iat}} {
+		if raw, ok := top[f.name]; ok {
+			if err := json.Unmarshal(raw, f.dst); err != nil {
+				return nil, fmt.Errorf("%w: %s: %v", ErrMalformed, f.name, err)
+			}
+		}
 	}
 	exp, err := numericDate(c.Exp)
 	if err != nil {

@@ -64,3 +64,19 @@ func BenchmarkDecodeClaims(b *testing.B) {
 		}
 	}
 }
+
+// TestClaimNamesAreCaseSensitive: "Exp" is not "exp" (RFC 7519 section 4),
+// although encoding/json matches struct fields case-insensitively (found by
+// FuzzDecodeClaims).
+func TestClaimNamesAreCaseSensitive(t *testing.T) {
+	if _, err := DecodeClaims(jwt(`{"Exp":1800000000}`)); err == nil {
+		t.Error(`a payload with "Exp" and no "exp" was accepted`)
+	}
+	c, err := DecodeClaims(jwt(`{"exp":1800000000,"SUB":"impostor","sub":"s","Email":"x@example.com"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Subject != "s" || c.Email != "" {
+		t.Errorf("sub = %q, email = %q; want the exact claims only", c.Subject, c.Email)
+	}
+}
