@@ -5,7 +5,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
@@ -233,17 +232,7 @@ func (s *Stack) startKeycloak(ctx context.Context) (kc *Keycloak, err error) {
 	if err := errors.Join(readyErr, <-apiErr); err != nil {
 		return nil, err
 	}
-	cert, err := tls.LoadX509KeyPair(s.TLS.ServerCert, s.TLS.ServerKey)
-	if err != nil {
-		return nil, err
-	}
-	upstreamTLS, err := s.TLS.ClientTLS(false)
-	if err != nil {
-		return nil, err
-	}
-	kc.Proxy = NewProxy(proxyAddr, &url.URL{Scheme: "https", Host: kc.Addr}, cert, upstreamTLS)
-	if err := kc.Proxy.Start(); err != nil {
-		kc.Proxy = nil
+	if kc.Proxy, err = s.startProxy(proxyAddr, kc.Addr); err != nil {
 		return nil, err
 	}
 	if kc.APIServer != "" {

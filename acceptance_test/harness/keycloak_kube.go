@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -120,19 +119,7 @@ func (kc *Keycloak) grantViewersGroup(ctx context.Context) error {
 
 // Admin runs kubectl 1.33 as the Keycloak API server's administrator.
 func (kc *Keycloak) Admin(ctx context.Context, args ...string) (string, error) {
-	kubectl, err := kc.stack.Kubectl("1.33")
-	if err != nil {
-		return "", err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, kubectl, append([]string{"--kubeconfig=" + kc.AdminKubeconfig}, args...)...)
-	cmd.Env = []string{"HOME=" + filepath.Join(kc.Dir, "admin-home"), "PATH=/usr/bin:/bin"}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return string(out), fmt.Errorf("admin kubectl %s: %w\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out), nil
+	return kc.stack.adminKubectl(ctx, kc.AdminKubeconfig, filepath.Join(kc.Dir, "admin-home"), args...)
 }
 
 // waitAuthenticates waits until the Keycloak API server accepts a Keycloak

@@ -8,7 +8,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -169,17 +168,7 @@ func (s *Stack) startOIDCProvider(ctx context.Context) (op *OIDCProvider, err er
 	if err := op.waitReady(ctx); err != nil {
 		return nil, err
 	}
-	cert, err := tls.LoadX509KeyPair(s.TLS.ServerCert, s.TLS.ServerKey)
-	if err != nil {
-		return nil, err
-	}
-	upstreamTLS, err := s.TLS.ClientTLS(false)
-	if err != nil {
-		return nil, err
-	}
-	op.Proxy = NewProxy(proxyAddr, &url.URL{Scheme: "https", Host: op.Addr}, cert, upstreamTLS)
-	if err := op.Proxy.Start(); err != nil {
-		op.Proxy = nil
+	if op.Proxy, err = s.startProxy(proxyAddr, op.Addr); err != nil {
 		return nil, err
 	}
 	return op, nil

@@ -273,19 +273,43 @@ current-context: admin
 
 // Admin runs kubectl 1.33 as the cluster administrator (client certificate).
 func (s *Stack) Admin(ctx context.Context, args ...string) (string, error) {
+	return s.adminKubectl(ctx, s.AdminKubeconfig, filepath.Join(s.Dir, "admin-home"), args...)
+}
+
+// adminKubectl runs kubectl 1.33 with an administrator's kubeconfig and a
+// HOME of its own, for at most 30 s.
+func (s *Stack) adminKubectl(ctx context.Context, kubeconfig, home string, args ...string) (string, error) {
 	kubectl, err := s.Kubectl("1.33")
 	if err != nil {
 		return "", err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, kubectl, append([]string{"--kubeconfig=" + s.AdminKubeconfig}, args...)...)
-	cmd.Env = []string{"HOME=" + filepath.Join(s.Dir, "admin-home"), "PATH=/usr/bin:/bin"}
+	cmd := exec.CommandContext(ctx, kubectl, append([]string{"--kubeconfig=" + kubeconfig}, args...)...)
+	cmd.Env = []string{"HOME=" + home, "PATH=/usr/bin:/bin"}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return string(out), fmt.Errorf("admin kubectl %s: %w\n%s", strings.Join(args, " "), err, out)
 	}
 	return string(out), nil
+}
+
+// startProxy starts a counting reverse proxy on proxyAddr, serving the
+// suite's certificate, in front of the HTTPS server at upstream (host:port).
+func (s *Stack) startProxy(proxyAddr, upstream string) (*Proxy, error) {
+	cert, err := tls.LoadX509KeyPair(s.TLS.ServerCert, s.TLS.ServerKey)
+	if err != nil {
+		return nil, err
+	}
+	upstreamTLS, err := s.TLS.ClientTLS(false)
+	if err != nil {
+		return nil, err
+	}
+	p := NewProxy(proxyAddr, &url.URL{Scheme: "https", Host: upstream}, cert, upstreamTLS)
+	if err := p.Start(); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // BindingName is the ClusterRoleBinding that lets Dex's user read the cluster.
