@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"slices"
@@ -338,12 +339,7 @@ line wins.`,
 			if err != nil {
 				return err
 			}
-			if v, err := cmd.Flags().GetInt("v"); err == nil {
-				c.Log.SetLevel(v) // KUBELOGIN_V applies too
-			}
-			if len(used) > 0 {
-				c.Log.Debugf(1, "flags set from the environment: %s", strings.Join(used, ", "))
-			}
+			c.logFlags(cmd.Flags(), used)
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -351,10 +347,53 @@ line wins.`,
 			if err != nil {
 				return err
 			}
-			return c.GetToken.Run(cmd.Context(), in)
+			return c.getToken(cmd.Context(), in)
 		},
 	}
 	o.addFlags(cmd.Flags())
 	documentFlagEnv(cmd.Flags())
 	return cmd
+}
+
+// logFlags sets the log level from -v (KUBELOGIN_V applies too) and logs the
+// variables that set flags.
+func (c *Cmd) logFlags(fs *pflag.FlagSet, used []string) {
+	if v, err := fs.GetInt("v"); err == nil {
+		c.Log.SetLevel(v)
+	}
+	if len(used) > 0 {
+		c.Log.Debugf(1, "flags set from the environment: %s", strings.Join(used, ", "))
+	}
+}
+
+// getTokenDirect reads a get-token command line without cobra: the flags of
+// getTokenCmd (the same addFlags, parsed by the same pflag), -v, their
+// variables and checks, exactly as that command reads them. The cached call
+// runs before every kubectl request, and building and executing the cobra
+// command around these flags was a tenth of its time. Help, flag errors,
+// failed checks and arguments are left to cobra (ok false), so that their
+// messages come from one place: get-token runs here only with flags that
+// parse and check, where the command would run the same use-case with the
+// same input (TestGetTokenDirectAsTheCommand).
+func (c *Cmd) getTokenDirect(args []string) (in usecase.GetTokenInput, ok bool) {
+	if len(args) == 0 || args[0] != "get-token" {
+		return in, false
+	}
+	var o getTokenOptions
+	var verbosity int
+	fs := pflag.NewFlagSet(args[0], pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	addVerbosity(fs, &verbosity)
+	o.addFlags(fs)
+	if fs.Parse(args[1:]) != nil || fs.NArg() > 0 {
+		return in, false
+	}
+	used, err := o.applyEnv(fs, c.OS.Getenv)
+	if err != nil || o.check(o.GetTokenInput) != nil {
+		return in, false
+	}
+	c.logFlags(fs, used)
+	in, err = o.input(fs, c.OS, c.Log.Printf)
+	return in, err == nil
 }

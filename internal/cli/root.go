@@ -10,6 +10,7 @@ import (
 	"runtime"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/kubelogin/kubelogin/internal/logger"
 	"github.com/kubelogin/kubelogin/internal/system"
@@ -35,13 +36,32 @@ type Cmd struct {
 	Status     *usecase.Status
 	Standalone *usecase.Standalone
 	Convert    *usecase.Convert
+
+	// runGetToken, when set, runs instead of GetToken.Run (tests compare
+	// the input that each way of reading a get-token command line gives).
+	runGetToken func(context.Context, usecase.GetTokenInput) error
+}
+
+func (c *Cmd) getToken(ctx context.Context, in usecase.GetTokenInput) error {
+	if c.runGetToken != nil {
+		return c.runGetToken(ctx, in)
+	}
+	return c.GetToken.Run(ctx, in)
 }
 
 // Run executes args (without the program name) and returns the exit code.
 func (c *Cmd) Run(ctx context.Context, args []string) int {
+	if in, ok := c.getTokenDirect(args); ok {
+		return c.exit(ctx, c.getToken(ctx, in))
+	}
 	root := c.commandLine(args)
 	root.SetArgs(args)
-	if err := root.ExecuteContext(ctx); err != nil {
+	return c.exit(ctx, root.ExecuteContext(ctx))
+}
+
+// exit prints err, if any, and returns the exit code.
+func (c *Cmd) exit(ctx context.Context, err error) int {
+	if err != nil {
 		switch {
 		case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 			fmt.Fprintf(c.OS.Stderr, "error: interrupted; nothing was saved (%s)\n", err)
@@ -107,10 +127,15 @@ into the kubeconfig (the standalone mode; see --kubeconfig, --context, --user).`
 	}
 	root.SetOut(c.OS.Stdout) // help and version; get-token writes only its ExecCredential there
 	root.SetErr(c.OS.Stderr)
-	root.PersistentFlags().IntVarP(&verbosity, "v", "v", 0, "log level: 1 = flow, 2 = HTTP headers, 3 = HTTP bodies (secrets are always redacted)")
+	addVerbosity(root.PersistentFlags(), &verbosity)
 	root.SetUsageFunc(groupedUsage)
 	root.SetFlagErrorFunc(flagError)
 	return root
+}
+
+// addVerbosity adds -v, the log level, a flag of every command.
+func addVerbosity(f *pflag.FlagSet, v *int) {
+	f.IntVarP(v, "v", "v", 0, "log level: 1 = flow, 2 = HTTP headers, 3 = HTTP bodies (secrets are always redacted)")
 }
 
 func (c *Cmd) versionCmd() *cobra.Command {
