@@ -210,7 +210,7 @@ func setupWrittenKubeconfig(t *testing.T, ctx context.Context, cs *harness.Clust
 }
 
 // wantClusterUser runs `kubectl --context=CLUSTER auth whoami` and checks
-// that the server names Dex's user and saw a token whose aud holds this
+// that the server names the scenario's user and saw a token whose aud holds this
 // cluster and no other (the AudienceExtraKey claim mapping).
 func wantClusterUser(t *testing.T, ctx context.Context, u *harness.User, c *harness.Cluster, all []*harness.Cluster) {
 	t.Helper()
@@ -227,8 +227,8 @@ func wantClusterUser(t *testing.T, ctx context.Context, u *harness.User, c *harn
 	if err := json.Unmarshal([]byte(r.Stdout), &ssr); err != nil {
 		fatalf(t, "parse the SelfSubjectReview of %s %q: %v", c.Name, r.Stdout, err)
 	}
-	if got := ssr.Status.UserInfo.Username; got != harness.Username {
-		errorf(t, "%s sees user %q, want %q", c.Name, got, harness.Username)
+	if got := ssr.Status.UserInfo.Username; got != c.User {
+		errorf(t, "%s sees user %q, want %q", c.Name, got, c.User)
 	}
 	aud := ssr.Status.UserInfo.Extra[harness.AudienceExtraKey]
 	for _, other := range all {
@@ -259,37 +259,18 @@ func wantOnlyOwnAudience(t *testing.T, clusters []*harness.Cluster, from map[str
 	}
 }
 
-// clusterTokens finds each cluster's ID token in the user's cache: the entry
-// whose aud names that cluster and no other.
+// clusterTokens finds each cluster's token in the user's cache: the JWT of
+// an entry (its ID token, or with Keycloak its access token) whose aud names
+// that cluster and no other.
 func clusterTokens(t *testing.T, u *harness.User, clusters []*harness.Cluster) map[string]string {
 	t.Helper()
 	tokens := map[string]string{}
 	entries := readCache(t, u.CacheDir())
 	for _, e := range entries {
-		if e.IDToken == "" {
-			continue
-		}
-		claims, err := harness.JWTClaims(e.IDToken)
-		if err != nil {
-			continue
-		}
-		var auds []string
-		switch a := claims["aud"].(type) {
-		case string:
-			auds = []string{a}
-		case []any:
-			for _, v := range a {
-				auds = append(auds, fmt.Sprint(v))
+		for _, tok := range []string{e.IDToken, e.AccessToken} {
+			if mine := onlyCluster(tok, clusters); mine != "" {
+				tokens[mine] = tok
 			}
-		}
-		var mine []string
-		for _, c := range clusters {
-			if slices.Contains(auds, c.Audience) {
-				mine = append(mine, c.Name)
-			}
-		}
-		if len(mine) == 1 {
-			tokens[mine[0]] = e.IDToken
 		}
 	}
 	for _, c := range clusters {
@@ -298,6 +279,34 @@ func clusterTokens(t *testing.T, u *harness.User, clusters []*harness.Cluster) m
 		}
 	}
 	return tokens
+}
+
+// onlyCluster is the name of the one cluster whose audience the JWT tok
+// names, or "" (not a JWT, or for none or several).
+func onlyCluster(tok string, clusters []*harness.Cluster) string {
+	claims, err := harness.JWTClaims(tok)
+	if err != nil {
+		return ""
+	}
+	var auds []string
+	switch a := claims["aud"].(type) {
+	case string:
+		auds = []string{a}
+	case []any:
+		for _, v := range a {
+			auds = append(auds, fmt.Sprint(v))
+		}
+	}
+	var mine []string
+	for _, c := range clusters {
+		if slices.Contains(auds, c.Audience) {
+			mine = append(mine, c.Name)
+		}
+	}
+	if len(mine) != 1 {
+		return ""
+	}
+	return mine[0]
 }
 
 // selfSubjectReview sends a SelfSubjectReview to the cluster's server (its

@@ -33,6 +33,47 @@ jwt:
       expression: 'has(claims.groups) ? claims.groups : []'
 `
 
+// keycloakClustersAuthenticationConfig is the AuthenticationConfiguration
+// of a cluster of the multi-cluster scenario on Keycloak (%[1]s: the
+// issuer, %[2]s its CA as indented PEM, %[3]s the cluster's audience, %[4]s
+// the user extra that shows the aud claim): only Keycloak tokens whose aud
+// names this cluster, which Keycloak puts only in access tokens (the
+// audience mappers of kubelogin-exchange, narrowed to one cluster by the
+// standard token exchange).
+const keycloakClustersAuthenticationConfig = `apiVersion: apiserver.config.k8s.io/v1
+kind: AuthenticationConfiguration
+jwt:
+- issuer:
+    url: %[1]s
+    certificateAuthority: |
+%[2]s
+    audiences: [%[3]s]
+  claimMappings:
+    username: {claim: email, prefix: ""}
+    extra:
+    - key: %[4]s
+      valueExpression: 'claims.aud'
+`
+
+// StartKeycloakClusters starts the clusters of the multi-cluster scenario
+// (ClusterAudiences) for Keycloak, in parallel: each kube-apiserver accepts
+// only kc's tokens for its own audience and lets Keycloak's user read. Stop
+// them with Stop. It needs the real kube-apiserver.
+func (s *Stack) StartKeycloakClusters(ctx context.Context, kc *Keycloak) (*Clusters, error) {
+	if !s.real {
+		return nil, errNoClusters
+	}
+	ca, err := s.indentedCA()
+	if err != nil {
+		return nil, err
+	}
+	cs := &Clusters{}
+	err = s.startClusters(ctx, cs, "keycloak-", KeycloakEmail, func(c *Cluster) string {
+		return fmt.Sprintf(keycloakClustersAuthenticationConfig, kc.Issuer, ca, c.Audience, AudienceExtraKey)
+	})
+	return cs, err
+}
+
 // startAPIServer starts a second kube-apiserver, on the stack's etcd under
 // its own prefix (a cluster of its own), that accepts Keycloak's tokens.
 // With the stand-in there is none: APIServer stays "".
@@ -42,11 +83,10 @@ func (kc *Keycloak) startAPIServer(ctx context.Context, s *Stack) error {
 		return nil
 	}
 	bin := filepath.Join(s.opts.Cache, "bin", "kube-apiserver")
-	ca, err := os.ReadFile(s.TLS.CACert)
+	indented, err := s.indentedCA()
 	if err != nil {
 		return err
 	}
-	indented := "      " + strings.ReplaceAll(strings.TrimSpace(string(ca)), "\n", "\n      ")
 	authnConfig := filepath.Join(kc.Dir, "authentication-config.yaml")
 	if err := os.WriteFile(authnConfig, fmt.Appendf(nil, keycloakAuthenticationConfig, kc.Issuer, indented), 0o600); err != nil {
 		return err

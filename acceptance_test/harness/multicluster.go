@@ -76,10 +76,14 @@ type Cluster struct {
 	AdminKubeconfig string
 	// Proxy records what users send.
 	Proxy *APIProxy
+	// User is the username the server gives the scenario's user (RBAC
+	// lets it read).
+	User string
 
-	dir   string
-	proc  *Process
-	stack *Stack
+	dir        string
+	etcdPrefix string
+	proc       *Process
+	stack      *Stack
 }
 
 // Clusters are the running clusters of the scenario, and the exchange Dex
@@ -89,13 +93,16 @@ type Clusters struct {
 	Exchange *ExchangeDex
 }
 
+// errNoClusters: the stack runs the stand-in.
+var errNoClusters = errors.New("the stack runs the API-server stand-in: the multi-cluster scenario needs kube-apiserver (run acceptance_test/tools/install.sh)")
+
 // StartClusters starts one kube-apiserver per name of ClusterAudiences, in
 // parallel, each with --authentication-config accepting only its own
 // audience from the stack's Dex, and lets Dex's user read each. Stop them
 // with Stop. It needs the real kube-apiserver (not the stand-in).
 func (s *Stack) StartClusters(ctx context.Context) (*Clusters, error) {
 	if !s.real {
-		return nil, errors.New("the stack runs the API-server stand-in: the multi-cluster scenario needs kube-apiserver (run acceptance_test/tools/install.sh)")
+		return nil, errNoClusters
 	}
 	cs := &Clusters{}
 	x, err := s.startExchangeDex(ctx, filepath.Join(s.Dir, "dex-exchange"))
@@ -103,19 +110,44 @@ func (s *Stack) StartClusters(ctx context.Context) (*Clusters, error) {
 		return nil, err
 	}
 	cs.Exchange = x
+	ca, err := s.indentedCA()
+	if err != nil {
+		return nil, err
+	}
+	err = s.startClusters(ctx, cs, "", Username, func(c *Cluster) string {
+		return fmt.Sprintf(multiClusterAuthenticationConfig, s.Issuer, ca, c.Audience, AudienceExtraKey, x.Issuer)
+	})
+	return cs, err
+}
+
+// startClusters starts a cluster per name of ClusterAudiences (prefix
+// before the name in its directory and etcd prefix) into cs, in parallel,
+// each with the AuthenticationConfiguration config gives it and RBAC
+// letting user read; on an error every cluster of cs is stopped.
+func (s *Stack) startClusters(ctx context.Context, cs *Clusters, prefix, user string, config func(*Cluster) string) error {
 	errs := make([]error, len(ClusterAudiences))
 	var wg sync.WaitGroup
 	for i, name := range ClusterAudiences {
-		c := &Cluster{Name: name, Audience: name, dir: filepath.Join(s.Dir, name), stack: s}
+		c := &Cluster{Name: name, Audience: name, User: user, dir: filepath.Join(s.Dir, prefix+name), etcdPrefix: "/" + prefix + name, stack: s}
 		cs.List = append(cs.List, c)
-		wg.Go(func() { errs[i] = c.start(ctx, x.Issuer) })
+		wg.Go(func() { errs[i] = c.start(ctx, config(c)) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		cs.Stop()
-		return nil, err
+		return err
 	}
-	return cs, nil
+	return nil
+}
+
+// indentedCA is the stack's CA certificate as PEM indented for a
+// certificateAuthority block of an AuthenticationConfiguration.
+func (s *Stack) indentedCA() (string, error) {
+	ca, err := os.ReadFile(s.TLS.CACert)
+	if err != nil {
+		return "", err
+	}
+	return "      " + strings.ReplaceAll(strings.TrimSpace(string(ca)), "\n", "\n      "), nil
 }
 
 // Stop stops every cluster's proxy and kube-apiserver.
@@ -133,18 +165,13 @@ func (cs *Clusters) Stop() {
 	}
 }
 
-func (c *Cluster) start(ctx context.Context, exchangeIssuer string) error {
+func (c *Cluster) start(ctx context.Context, config string) error {
 	s := c.stack
 	if err := os.MkdirAll(filepath.Join(c.dir, "apiserver-certs"), 0o700); err != nil {
 		return err
 	}
-	ca, err := os.ReadFile(s.TLS.CACert)
-	if err != nil {
-		return err
-	}
-	indented := "      " + strings.ReplaceAll(strings.TrimSpace(string(ca)), "\n", "\n      ")
 	authnConfig := filepath.Join(c.dir, "authentication-config.yaml")
-	if err := os.WriteFile(authnConfig, fmt.Appendf(nil, multiClusterAuthenticationConfig, s.Issuer, indented, c.Audience, AudienceExtraKey, exchangeIssuer), 0o600); err != nil {
+	if err := os.WriteFile(authnConfig, []byte(config), 0o600); err != nil {
 		return err
 	}
 	port, err := FreePort()
@@ -154,7 +181,7 @@ func (c *Cluster) start(ctx context.Context, exchangeIssuer string) error {
 	c.Direct = "https://127.0.0.1:" + strconv.Itoa(port)
 	f := s.TLS
 	c.proc, err = StartProcess(c.dir, "kube-apiserver", os.Environ(), filepath.Join(s.opts.Cache, "bin", "kube-apiserver"),
-		"--etcd-servers="+s.etcdURL, "--etcd-prefix=/"+c.Name,
+		"--etcd-servers="+s.etcdURL, "--etcd-prefix="+c.etcdPrefix,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
 		"--secure-port="+strconv.Itoa(port),
 		"--tls-cert-file="+f.ServerCert, "--tls-private-key-file="+f.ServerKey,
@@ -209,14 +236,14 @@ func (c *Cluster) start(ctx context.Context, exchangeIssuer string) error {
 	return nil
 }
 
-// grantView binds ViewRole to Dex's user on this cluster and waits until
-// RBAC agrees.
+// grantView binds ViewRole to c.User on this cluster and waits until RBAC
+// agrees.
 func (c *Cluster) grantView(ctx context.Context) error {
 	manifest := filepath.Join(c.dir, "binding.json")
 	binding := fmt.Sprintf(`{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
   "metadata": {"name": %q},
   "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": %q},
-  "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": %q}]}`, BindingName, ViewRole, Username)
+  "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": %q}]}`, BindingName, ViewRole, c.User)
 	if err := os.WriteFile(manifest, []byte(binding), 0o600); err != nil {
 		return err
 	}
@@ -224,9 +251,9 @@ func (c *Cluster) grantView(ctx context.Context) error {
 		return err
 	}
 	return Poll(ctx, 20*time.Second, 100*time.Millisecond, func() error {
-		out, _ := c.Admin(ctx, "auth", "can-i", "list", "pods", "--namespace=default", "--as="+Username)
+		out, _ := c.Admin(ctx, "auth", "can-i", "list", "pods", "--namespace=default", "--as="+c.User)
 		if !strings.HasPrefix(strings.TrimSpace(out), "yes") {
-			return fmt.Errorf("RBAC of %s: %s may not list pods yet", c.Name, Username)
+			return fmt.Errorf("RBAC of %s: %s may not list pods yet", c.Name, c.User)
 		}
 		return nil
 	})
