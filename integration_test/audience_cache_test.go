@@ -27,7 +27,7 @@ func audienceFiles(t *testing.T, dir string) []string {
 // entry, one per audience, and <key>.audiences. status shows the three
 // entries and not the audiences file; clean --issuer, logout and clean
 // remove the audiences file with its login, and clean an orphan one.
-// (logout removes the login, not the clusters' tokens cached from it.)
+// (logout removes the clusters' tokens too: see logout_audience_test.go.)
 func TestAudienceEntriesInStatusAndClean(t *testing.T) {
 	s := newShell(t, oidcfake.Config{})
 	login := func() {
@@ -55,8 +55,7 @@ func TestAudienceEntriesInStatusAndClean(t *testing.T) {
 		t.Errorf("clean --issuer left %v:\n%s", a, r.stdout)
 	}
 
-	// logout: the same (the clusters' tokens stay until they expire or a
-	// clean).
+	// logout: the same.
 	login()
 	mustRun(t, s.kubelogin(append([]string{"logout"}, s.loginFlags(crossClientScopes)...)...))
 	if a := audienceFiles(t, s.cacheDir); len(a) != 0 {
@@ -130,7 +129,7 @@ func TestRequestAudienceByExchangeWithoutIDToken(t *testing.T) {
 	e := newEnv(t, oidcfake.Config{TokenExchange: &oidcfake.TokenExchangeConfig{Audiences: []string{"cluster-a"}}})
 	e.provider.SetFaults(oidcfake.Faults{NoIDTokenExchange: true})
 	r := e.getToken("--request-audience=cluster-a")
-	mustFail(t, r, "error: the provider's token exchange for audience cluster-a issued no ID token: add --oidc-use-access-token if the API server accepts its access tokens")
+	mustFail(t, r, "error: the provider's token exchange for audience cluster-a issued no ID token and an opaque access token: add --oidc-use-access-token if the API server accepts its access tokens")
 	if n := strings.Count(r.stderr, "error:"); n != 1 {
 		t.Errorf("%d error lines, want 1:\n%s", n, r.stderr)
 	}

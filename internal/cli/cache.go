@@ -114,7 +114,9 @@ func (c *Cmd) logoutCmd() *cobra.Command {
 login that get-token would use with them, from files or the keyring. First it
 revokes the login's refresh token at the provider (RFC 7009), when the
 provider's discovery document lists a revocation endpoint; if the provider
-refuses, the login is kept so that you can try again.`,
+refuses, the login is kept so that you can try again. The login's per-cluster
+tokens (--request-audience, or a cluster's audience with provideClusterInfo)
+are removed with it; --request-audience here names the login, not one cluster.`,
 		Args: cobra.NoArgs,
 		PreRunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := applyFlagEnv(cmd.Flags(), c.OS.Getenv)

@@ -81,7 +81,7 @@ func writeClean(w io.Writer, res *usecase.CleanResult, ok bool) {
 
 // writeLogout shows what logout did; ok tells whether it ended without an error.
 func writeLogout(w io.Writer, res *usecase.LogoutResult, ok bool) {
-	if len(res.Logins) == 0 && ok {
+	if len(res.Logins)+len(res.Clusters) == 0 && ok {
 		fmt.Fprintf(w, "No cached login for these settings in %s: nothing to do.\n", res.Dir)
 	}
 	for _, l := range res.Logins {
@@ -98,6 +98,9 @@ func writeLogout(w io.Writer, res *usecase.LogoutResult, ok bool) {
 		if l.Removed {
 			fmt.Fprintf(w, "Removed %s.\n", l.Label)
 		}
+	}
+	if n := len(res.Clusters); n > 0 {
+		fmt.Fprintf(w, "Removed %s of this login (%s).\n", plural(n, "cluster token", "cluster tokens"), strings.Join(res.Clusters, ", "))
 	}
 }
 

@@ -110,6 +110,11 @@ func TestWriteLogout(t *testing.T) {
 			"The cached login is unreadable: nothing to revoke.\n"},
 		{"no token", usecase.LogoutResult{Logins: []usecase.LoggedOut{{Label: "L", Removed: true}}}, true,
 			"The cached login has no refresh or access token: nothing to revoke.\nRemoved L.\n"},
+		{"with clusters", usecase.LogoutResult{Logins: []usecase.LoggedOut{{Label: "L", What: "refresh token", Endpoint: "https://i/revoke", Removed: true}},
+			Clusters: []string{"cluster-a", "cluster-b"}}, true,
+			"Revoked the refresh token at https://i/revoke.\nRemoved L.\nRemoved 2 cluster tokens of this login (cluster-a, cluster-b).\n"},
+		{"one cluster, the login gone before", usecase.LogoutResult{Dir: "/c", Clusters: []string{"cluster-a"}}, true,
+			"Removed 1 cluster token of this login (cluster-a).\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/kubelogin/kubelogin/internal/oidc"
@@ -11,8 +12,9 @@ import (
 )
 
 // Logout revokes a cached login's refresh token at the provider (RFC 7009)
-// and removes the login from the cache. The login is the one get-token would
-// use with the same flags.
+// and removes the login from the cache, with the tokens cached from it for
+// each cluster (--request-audience, or the cluster's exec extension). The
+// login is the one get-token would use with the same flags.
 type Logout struct {
 	GetToken *GetToken
 }
@@ -26,6 +28,9 @@ type LogoutResult struct {
 	// Logins are the cached logins for the settings, in the order handled;
 	// none means there was nothing to do.
 	Logins []LoggedOut
+	// Clusters are the audiences whose tokens, cached from the login for
+	// each cluster, were removed: one per entry, sorted.
+	Clusters []string
 }
 
 // LoggedOut is one cached login logout handled.
@@ -44,17 +49,28 @@ type LoggedOut struct {
 	Removed bool
 }
 
-// Run revokes and removes the login get-token would use with in. On an
-// error, the result says what was done before it.
+// Run revokes and removes the login get-token would use with in, then
+// removes the tokens cached from it for each cluster. On an error, the
+// result says what was done before it.
+//
+// The clusters' tokens are removed, not revoked: they hold no refresh
+// token (forAudience drops it), they are mostly ID tokens, which RFC 7009
+// cannot revoke, and an API server checks a JWT by its signature, never
+// asking the provider, so a revocation request per cluster would buy
+// nothing. Revoking the login's refresh token is what ends the login.
 func (u *Logout) Run(ctx context.Context, in GetTokenInput) (*LogoutResult, error) {
 	res := &LogoutResult{Dir: in.Cache.Dir}
 	caPEMs, err := in.HTTP.LoadCACerts()
 	if err != nil {
 		return nil, err
 	}
+	// With get-token's flags, --request-audience included, logout means
+	// the login those flags log in with, whose key has no audience (as in
+	// get-token, see takeAudience); its clusters' tokens go with it.
+	in.Login.RequestAudience = ""
 	key := cacheKey(in, caPEMs)
 	disk := tokencache.Disk{Dir: in.Cache.Dir, Now: u.GetToken.OS.Now}
-	find := func() ([]cached, error) {
+	find := func() ([]cached, []clusterToken, error) {
 		var found []cached
 		for _, s := range []struct {
 			name  string
@@ -66,23 +82,33 @@ func (u *Logout) Run(ctx context.Context, in GetTokenInput) (*LogoutResult, erro
 			case errors.Is(err, tokencache.ErrNotFound):
 				continue
 			case errors.As(err, &ke):
-				return nil, fmt.Errorf("%w (the login was not removed)", err)
+				return nil, nil, fmt.Errorf("%w (the login was not removed)", err)
 			}
 			found = append(found, cached{Key: key, Storage: s.name, Entry: e, Err: err})
 		}
-		return found, nil
+		clusters, err := clusterTokens(in, caPEMs, key, u.GetToken.OS.Now)
+		return found, clusters, err
 	}
-	if found, err := find(); err != nil || len(found) == 0 {
+	found, clusters, err := find()
+	if err != nil {
 		return res, err
 	}
+	if _, statErr := os.Stat(audiencesPath(in.Cache.Dir, key)); len(found)+len(clusters) == 0 && statErr != nil {
+		return res, nil
+	}
 	// Hold the lock that get-token holds while it refreshes, so that a
-	// refresh cannot store a new refresh token behind this one's back.
+	// refresh cannot store a new refresh token behind this one's back. The
+	// clusters' entries are removed under it too, without their own locks:
+	// get-token takes a cluster's lock and then the login's, and taking
+	// them in the other order here could leave both waiting. A get-token
+	// for a cluster that waits on this lock finds the login gone and logs
+	// in again.
 	unlock, err := disk.Lock(ctx, key, 30*time.Second, nil)
 	if err != nil {
 		return res, err
 	}
 	defer unlock()
-	found, err := find()
+	found, clusters, err = find()
 	if err != nil {
 		return res, err
 	}
@@ -97,6 +123,20 @@ func (u *Logout) Run(ctx context.Context, in GetTokenInput) (*LogoutResult, erro
 		}
 		lo.Removed = true
 		res.Logins = append(res.Logins, lo)
+	}
+	for _, c := range clusters {
+		if err := (cached{Key: c.Key, Storage: c.Storage}).store(in.Cache.Dir).Delete(c.Key); err != nil {
+			return res, fmt.Errorf("remove the cached token for cluster %s: %w", c.Audience, err)
+		}
+		res.Clusters = append(res.Clusters, c.Audience)
+	}
+	if len(found) == 0 {
+		// The login's entry is gone (an older logout removed it without its
+		// clusters' tokens): remove what it left beside them, its audiences
+		// file, and the lock file just taken.
+		if err := disk.Delete(key); err != nil {
+			return res, fmt.Errorf("remove the cached login: %w", err)
+		}
 	}
 	return res, nil
 }
