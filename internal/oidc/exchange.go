@@ -79,6 +79,25 @@ type Exchange struct {
 // one fail with ErrNoIDToken. The client's scopes and extra parameters (such
 // as Dex's connector_id) are sent too; login_hint is not.
 func (c *Client) ExchangeToken(ctx context.Context, x Exchange, requireIDToken bool) (*token.Set, error) {
+	s, err := c.exchange(ctx, x)
+	if err != nil {
+		return nil, err
+	}
+	if s.IDToken == "" {
+		if requireIDToken {
+			return nil, ErrNoIDToken
+		}
+		return s, nil
+	}
+	if err := c.verifyFor(ctx, s.IDToken, x.Audiences); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// exchange sends the token exchange request and returns the answer's
+// tokens, unverified.
+func (c *Client) exchange(ctx context.Context, x Exchange) (*token.Set, error) {
 	m, err := c.Metadata(ctx)
 	if err != nil {
 		return nil, err
@@ -116,22 +135,12 @@ func (c *Client) ExchangeToken(ctx context.Context, x Exchange, requireIDToken b
 	}
 	var r exchangeAnswer
 	if err := c.postForm(ctx, m, m.TokenEndpoint, form, &r); err != nil {
-		return nil, explainExchange(err)
+		return nil, explainExchange(err, x, c.cfg.ClientID)
 	}
 	if r.AccessToken == "" {
 		return nil, errors.New("the provider's token exchange answer has no access_token (the issued token)")
 	}
-	s := r.set(c.cfg.Now())
-	if s.IDToken == "" {
-		if requireIDToken {
-			return nil, ErrNoIDToken
-		}
-		return s, nil
-	}
-	if err := c.verifyFor(ctx, s.IDToken, x.Audiences); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return r.set(c.cfg.Now()), nil
 }
 
 // RefreshForAudience redeems a refresh token for an ID token whose audience
@@ -210,15 +219,7 @@ func (c *Client) verifyFor(ctx context.Context, raw string, audiences []string) 
 	if len(audiences) == 0 {
 		return c.VerifyIDToken(ctx, raw, "")
 	}
-	if _, err := c.Metadata(ctx); err != nil {
-		return err
-	}
-	v := gooidc.NewVerifier(c.cfg.IssuerURL, c.keys, &gooidc.Config{
-		SkipClientIDCheck:    true,
-		Now:                  c.cfg.Now,
-		SupportedSigningAlgs: c.meta.IDTokenSigningAlgs,
-	})
-	idt, err := v.Verify(c.ctx(ctx), raw)
+	idt, err := c.verifyJWT(ctx, raw)
 	if err != nil {
 		return fmt.Errorf("the provider's ID token failed verification (%w); check --oidc-issuer-url and this machine's clock", err)
 	}
@@ -230,25 +231,53 @@ func (c *Client) verifyFor(ctx context.Context, raw string, audiences []string) 
 	return nil
 }
 
-// explainExchange says in one line what a refused token exchange means.
-func explainExchange(err error) error {
+// verifyJWT verifies a JWT of the issuer whatever its audience: its
+// signature with the issuer's keys and the discovery's algorithms, its iss
+// and its exp. The caller checks aud.
+func (c *Client) verifyJWT(ctx context.Context, raw string) (*gooidc.IDToken, error) {
+	if _, err := c.Metadata(ctx); err != nil {
+		return nil, err
+	}
+	v := gooidc.NewVerifier(c.cfg.IssuerURL, c.keys, &gooidc.Config{
+		SkipClientIDCheck:    true,
+		Now:                  c.cfg.Now,
+		SupportedSigningAlgs: c.meta.IDTokenSigningAlgs,
+	})
+	return v.Verify(c.ctx(ctx), raw)
+}
+
+// explainExchange says in one line what a refused token exchange means. x
+// and clientID name the audiences and the client in the lines of Keycloak's
+// refusals, which are told apart by their descriptions.
+func explainExchange(err error, x Exchange, clientID string) error {
 	var te *TokenError
 	if !errors.As(err, &te) {
 		return fmt.Errorf("exchange the token: %w", err)
 	}
+	aud := "the audience asked for"
+	if len(x.Audiences) > 0 {
+		aud = "audience " + strings.Join(x.Audiences, ", ")
+	}
+	desc := strings.ToLower(te.Description)
 	var what string
-	switch te.Code {
-	case "invalid_target":
+	switch {
+	case te.Code == "invalid_client" && strings.Contains(desc, "audience not found"):
+		what = fmt.Sprintf("%s is not a client of the provider (Keycloak: of the realm): check --request-audience or the cluster's audience (--token-exchange-audience with --grant-type=token-exchange)", aud)
+	case te.Code == "invalid_request" && strings.Contains(desc, "requested audience not available"):
+		what = fmt.Sprintf("the provider does not let client %s exchange tokens for %s: add an audience mapper for it to the client at the provider (Keycloak: in the client's dedicated scope)", clientID, aud)
+	case te.Code == "access_denied":
+		what = fmt.Sprintf("the provider does not let client %s exchange this token: the token must name the client in its aud (Keycloak: an audience mapper for the client itself) and the client must be allowed the token exchange", clientID)
+	case te.Code == "invalid_target":
 		what = "the provider will not issue a token for the audience or resource asked for: check --token-exchange-audience, --token-exchange-resource or --request-audience, and that the provider lets this client exchange tokens for it"
-	case "invalid_request":
+	case te.Code == "invalid_request":
 		what = "the provider refused the token exchange request: check the subject token (it may have expired) and --token-exchange-subject-token-type"
-	case "unsupported_token_type":
+	case te.Code == "unsupported_token_type":
 		what = "the provider does not accept this token type: check --token-exchange-subject-token-type, --token-exchange-actor-token-type and --token-exchange-requested-token-type"
-	case "unsupported_grant_type":
+	case te.Code == "unsupported_grant_type":
 		what = "the provider does not offer the token exchange (RFC 8693) to this client: enable it at the provider"
-	case "invalid_grant", "invalid_token":
+	case te.Code == "invalid_grant", te.Code == "invalid_token":
 		what = "the provider rejected the subject token: it may have expired, or come from an issuer the provider does not trust"
-	case "invalid_client", "unauthorized_client":
+	case te.Code == "invalid_client", te.Code == "unauthorized_client":
 		what = "the provider rejected the client for the token exchange: check --oidc-client-secret or the client assertion, and that the client may exchange tokens"
 	default:
 		return fmt.Errorf("exchange the token: %w", err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -90,7 +89,19 @@ func (n *audienceNext) Token(ctx context.Context, _ *token.Set) (*token.Set, err
 }
 
 // exchange exchanges the session's access token (else its ID token) for a
-// token for the audience (RFC 8693).
+// token for the audience (RFC 8693), in one request.
+//
+// Without --oidc-use-access-token the audience's entry holds the JWT that
+// was verified for the audience, whichever of the answer's tokens it is
+// (Keycloak's is the access token), as its ID token, and nothing else:
+// credential(set, false), which writes the ExecCredential, and usableAt,
+// by which the cache decides whether the entry is still good, both read the
+// ID token and its exp, so kubectl gets that JWT and the cache keeps it until
+// its own exp (less the margin), not the answer's expires_in. The answer's
+// other token is dropped, so an access token issued for the cluster is
+// sent nowhere but to that cluster's API server: no entry holds it as an
+// access token. With --oidc-use-access-token the access token is the
+// credential, as with a login.
 func (n *audienceNext) exchange(ctx context.Context, client *oidc.Client) (*token.Set, error) {
 	sess, err := n.session.Token(ctx)
 	if err != nil {
@@ -100,18 +111,18 @@ func (n *audienceNext) exchange(ctx context.Context, client *oidc.Client) (*toke
 	if subject == "" {
 		subject, typ = sess.IDToken, oidc.TokenTypeIDToken
 	}
-	useAccess := n.in.Provider.UseAccessToken
-	requested := oidc.TokenTypeIDToken
-	if useAccess {
-		requested = oidc.TokenTypeAccessToken
-	}
+	x := oidc.Exchange{SubjectToken: token.Secret(subject), SubjectTokenType: typ}
 	n.u.Log.Debugf(1, "exchanging the login's token for audience %s", n.aud)
-	set, err := client.ExchangeToken(ctx, oidc.Exchange{SubjectToken: token.Secret(subject), SubjectTokenType: typ,
-		RequestedTokenType: requested, Audiences: []string{n.aud}}, !useAccess)
-	if errors.Is(err, oidc.ErrNoIDToken) {
-		return nil, fmt.Errorf("the provider's token exchange for audience %s issued no ID token: add --oidc-use-access-token if the API server accepts its access tokens", n.aud)
+	if n.in.Provider.UseAccessToken {
+		x.RequestedTokenType, x.Audiences = oidc.TokenTypeAccessToken, []string{n.aud}
+		return client.ExchangeToken(ctx, x, false)
 	}
-	return set, err
+	t, err := client.ExchangeForAudience(ctx, x, n.aud)
+	if err != nil {
+		return nil, err
+	}
+	n.u.Log.Debugf(1, "the provider's %s is for audience %s", t.Kind, n.aud)
+	return &token.Set{IDToken: t.JWT, ObtainedAt: n.u.OS.Now()}, nil
 }
 
 // crossClient refreshes the session with Dex's cross-client scope for the

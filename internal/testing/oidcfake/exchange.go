@@ -28,7 +28,9 @@ const (
 // of Config.FederatedIssuer (aud holding Config.FederatedAudience, signed by
 // one of Config.FederatedKeys): a CI job's or a service account's token.
 // Like Keycloak and Dex, a refused request is invalid_request, an audience
-// or resource not allowed is invalid_target.
+// or resource not allowed is invalid_target. By default the issued access
+// token is opaque, and an ID token asked for names the audiences in its aud;
+// AudienceOnAccessToken turns it into Keycloak's standard token exchange.
 type TokenExchangeConfig struct {
 	// Audiences and Resources are those a token may be issued for; any other
 	// is invalid_target.
@@ -42,6 +44,38 @@ type TokenExchangeConfig struct {
 	// Unadvertised keeps the grant out of grant_types_supported while still
 	// serving it.
 	Unadvertised bool
+	// AudienceOnAccessToken behaves as Keycloak 26's standard token exchange
+	// (measured on 26.4.7): every access token the provider issues, at a
+	// login as by the exchange, is a JWT signed with the provider's keys
+	// (iss, sub and the subject's claims, aud, azp = the client, iat, exp =
+	// now + AccessTokenTTL), accepted wherever its access tokens are; the
+	// exchange puts the audience asked for on the access token only (aud, a
+	// string for one) and issues no ID token beside it, while an ID token
+	// asked for keeps aud = the client ID; an audience not in Audiences is
+	// 400 invalid_client "Audience not found". A login's access token has
+	// aud = the client ID.
+	AudienceOnAccessToken bool
+}
+
+// keycloak reports whether the exchange behaves as Keycloak's standard
+// token exchange (TokenExchangeConfig.AudienceOnAccessToken).
+func (p *Provider) keycloak() bool {
+	return p.cfg.TokenExchange != nil && p.cfg.TokenExchange.AudienceOnAccessToken
+}
+
+// accessToken returns a new access token for aud with the subject's claims
+// (nil: the configured user's): an opaque string, or a JWT as Keycloak's
+// (AudienceOnAccessToken). It is signed well whatever the faults, which are
+// about ID tokens.
+func (p *Provider) accessToken(aud any, subject map[string]any, now time.Time) (string, error) {
+	if !p.keycloak() {
+		return randomString(24), nil
+	}
+	claims := p.userClaims()
+	maps.Copy(claims, subject)
+	claims["iss"], claims["aud"], claims["azp"], claims["typ"] = p.issuer, aud, p.cfg.ClientID, "Bearer"
+	claims["iat"], claims["exp"], claims["jti"] = now.Unix(), now.Add(p.cfg.AccessTokenTTL).Unix(), randomString(12)
+	return p.signIDToken(claims, Faults{})
 }
 
 // advertisesTokenExchange tells discovery whether to list the grant.
@@ -82,7 +116,12 @@ func (p *Provider) tokenExchangeGrant(w http.ResponseWriter, form url.Values) {
 	}
 	audiences := form["audience"]
 	for _, a := range audiences {
-		if !slices.Contains(x.Audiences, a) {
+		switch {
+		case slices.Contains(x.Audiences, a):
+		case x.AudienceOnAccessToken:
+			writeError(w, http.StatusBadRequest, "invalid_client", "Audience not found")
+			return
+		default:
 			writeError(w, http.StatusBadRequest, "invalid_target", fmt.Sprintf("audience %q is not allowed for this client", a))
 			return
 		}
@@ -100,7 +139,18 @@ func (p *Provider) tokenExchangeGrant(w http.ResponseWriter, form url.Values) {
 	}
 	f := p.currentFaults()
 	now := p.cfg.Now()
-	access := randomString(24)
+	var aud any = p.cfg.ClientID
+	switch {
+	case len(audiences) == 1:
+		aud = audiences[0]
+	case len(audiences) > 1:
+		aud = audiences
+	}
+	access, err := p.accessToken(aud, subject, now)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "server_error", err.Error())
+		return
+	}
 	resp := map[string]any{
 		"access_token":      access,
 		"issued_token_type": tokenTypeAccess,
@@ -111,12 +161,8 @@ func (p *Provider) tokenExchangeGrant(w http.ResponseWriter, form url.Values) {
 		claims := p.idTokenClaims("", access, now, f)
 		maps.Copy(claims, subject)
 		delete(claims, "at_hash")
-		switch {
-		case f.WrongAudience:
-		case len(audiences) == 1:
-			claims["aud"] = audiences[0]
-		case len(audiences) > 1:
-			claims["aud"] = audiences
+		if !f.WrongAudience && !x.AudienceOnAccessToken {
+			claims["aud"] = aud
 		}
 		idToken, err := p.signIDToken(claims, f)
 		if err != nil {
@@ -160,10 +206,14 @@ func (p *Provider) exchangeSubject(tok, typ string) (map[string]any, error) {
 			}
 			return map[string]any{"sub": p.cfg.Subject}, nil
 		}
-		if strings.Count(tok, ".") != 2 {
+		if strings.Count(tok, ".") != 2 || p.keycloak() { // its access tokens are all in p.access
 			return nil, fmt.Errorf("unknown access token")
 		}
-	case tokenTypeID, tokenTypeJWT:
+	case tokenTypeID:
+		if p.keycloak() {
+			return nil, fmt.Errorf("invalid token: only access tokens are exchanged") // as Keycloak
+		}
+	case tokenTypeJWT:
 	case tokenTypeRefresh:
 		return nil, fmt.Errorf("refresh tokens cannot be exchanged here")
 	default:

@@ -208,7 +208,15 @@ func (p *Provider) refreshTokenGrant(w http.ResponseWriter, form url.Values) {
 func (p *Provider) issue(w http.ResponseWriter, g grant) {
 	f := p.currentFaults()
 	now := p.cfg.Now()
-	access := randomString(24)
+	subject := accountClaims(g.account)
+	if g.subject != "" {
+		subject = map[string]any{"sub": g.subject}
+	}
+	access, err := p.accessToken(p.cfg.ClientID, subject, now)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "server_error", err.Error())
+		return
+	}
 	resp := map[string]any{
 		"access_token": access,
 		"token_type":   "Bearer",
