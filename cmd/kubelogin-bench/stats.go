@@ -31,9 +31,21 @@ type program struct {
 	execCredential bool
 	// before, if set, runs before each run, outside the measured time.
 	before func() error
+	// execInfo, if set, is KUBERNETES_EXEC_INFO instead of execInfo.
+	execInfo string
 }
 
-var execInfo = `KUBERNETES_EXEC_INFO={"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}`
+var execInfo = `{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","spec":{"interactive":false}}`
+
+// env is the program's environment: this one's, and KUBERNETES_EXEC_INFO
+// as kubectl sets it.
+func (p program) env() []string {
+	info := execInfo
+	if p.execInfo != "" {
+		info = p.execInfo
+	}
+	return append(os.Environ(), "KUBERNETES_EXEC_INFO="+info)
+}
 
 // measure runs the program once and checks its output.
 func measure(p program) (sample, error) {
@@ -45,7 +57,7 @@ func measure(p program) (sample, error) {
 	cmd := exec.Command(p.path, p.args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	cmd.Env = append(os.Environ(), execInfo)
+	cmd.Env = p.env()
 	start := time.Now()
 	err := cmd.Run()
 	d := time.Since(start)
@@ -86,7 +98,7 @@ func peakRSSAll(progs []program) ([][]int64, error) {
 	out := make([][]int64, len(progs))
 	for range rssRuns {
 		for i, p := range progs {
-			r, err := peakRSS(p.path, p.args...)
+			r, err := peakRSS(p)
 			if err != nil {
 				return nil, fmt.Errorf("%s under GNU time: %w", p.name, err)
 			}
@@ -99,15 +111,15 @@ func peakRSSAll(progs []program) ([][]int64, error) {
 // peakRSS runs the program under GNU time and returns its peak RSS in KiB.
 // The child's own rusage cannot serve: Go starts children with a vfork-like
 // clone, so their maxrss starts at the parent's (the harness's) RSS.
-func peakRSS(prog string, args ...string) (int64, error) {
+func peakRSS(p program) (int64, error) {
 	f, err := os.CreateTemp("", "rss-")
 	if err != nil {
 		return 0, err
 	}
 	f.Close()
 	defer os.Remove(f.Name())
-	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M", "-o", f.Name(), prog}, args...)...)
-	cmd.Env = append(os.Environ(), execInfo)
+	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M", "-o", f.Name(), p.path}, p.args...)...)
+	cmd.Env = p.env()
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("%v: %s", err, out)
 	}
