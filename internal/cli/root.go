@@ -39,7 +39,7 @@ type Cmd struct {
 
 	// runGetToken, when set, runs instead of GetToken.Run (tests compare
 	// the input that each way of reading a get-token command line gives).
-	runGetToken func(context.Context, usecase.GetTokenInput) error
+	runGetToken func(context.Context, usecase.GetTokenInput) error `wire:"-"`
 }
 
 func (c *Cmd) getToken(ctx context.Context, in usecase.GetTokenInput) error {
