@@ -122,3 +122,23 @@ func TestRequestAudienceByKeycloakExchange(t *testing.T) {
 		t.Errorf("an unknown audience opened the browser (%d logins)", n)
 	}
 }
+
+// TestRequestAudienceRefreshesAnExpiredSubject: a provider whose access
+// tokens end before its ID tokens. The login is still good by its ID token,
+// but its access token, the subject of the exchange, has expired: the login
+// is refreshed first (no browser), then the exchange, which the provider
+// would refuse for the expired subject.
+func TestRequestAudienceRefreshesAnExpiredSubject(t *testing.T) {
+	w := newInproc(t, oidcfake.Config{IDTokenTTL: 30 * time.Minute, AccessTokenTTL: 5 * time.Minute,
+		TokenExchange: &oidcfake.TokenExchangeConfig{Audiences: []string{"cluster-a", "cluster-b"}, AudienceOnAccessToken: true}})
+	mustCredential(t, w.getToken("--request-audience=cluster-a"))
+	w.clock.Advance(6 * time.Minute)
+	w.provider.ResetCounts()
+	c := mustCredential(t, w.getToken("--request-audience=cluster-b"))
+	if got := rawAud(t, c.Status.Token); got != "cluster-b" {
+		t.Errorf("aud of cluster-b's token = %v", got)
+	}
+	if r, x, b := w.provider.TokenRequests("refresh_token"), w.provider.TokenRequests("urn:ietf:params:oauth:grant-type:token-exchange"), w.browser.count(); r != 1 || x != 1 || b != 1 {
+		t.Errorf("%d refreshes, %d exchanges, %d browser logins in all; want 1, 1, 1", r, x, b)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/kubelogin/kubelogin/internal/atomicfile"
 	"github.com/kubelogin/kubelogin/internal/execcred"
@@ -103,7 +104,9 @@ func (n *audienceNext) Token(ctx context.Context, _ *token.Set) (*token.Set, err
 // access token. With --oidc-use-access-token the access token is the
 // credential, as with a login.
 func (n *audienceNext) exchange(ctx context.Context, client *oidc.Client) (*token.Set, error) {
-	sess, err := n.session.Token(ctx)
+	s := *n.session
+	s.Usable = subjectUsable(s.Usable)
+	sess, err := s.Token(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +126,25 @@ func (n *audienceNext) exchange(ctx context.Context, client *oidc.Client) (*toke
 	}
 	n.u.Log.Debugf(1, "the provider's %s is for audience %s", t.Kind, n.aud)
 	return &token.Set{IDToken: t.JWT, ObtainedAt: n.u.OS.Now()}, nil
+}
+
+// subjectUsable judges the session as the subject of an exchange: usable as
+// usual (by its ID token, or its access token with --oidc-use-access-token)
+// and with an access token, the subject, that has not expired either. A
+// provider may end access tokens before ID tokens; the exchange of an
+// expired one would be refused. An access token whose expiry is unknown is
+// taken as it is.
+func subjectUsable(usable tokencache.Usable) tokencache.Usable {
+	return func(s *token.Set, now time.Time) bool {
+		if !usable(s, now) {
+			return false
+		}
+		if s.AccessToken == "" {
+			return true
+		}
+		_, exp, iat, err := credential(s, true)
+		return err != nil || exp.IsZero() || now.Add(expiryMargin(exp, iat)).Before(exp)
+	}
 }
 
 // crossClient refreshes the session with Dex's cross-client scope for the
