@@ -235,20 +235,29 @@ func notGranted(err error) bool {
 }
 
 // The audiences granted to a login are kept beside its entry (names only,
-// no secret), so that a new cluster's login asks for the others too.
-func (n *audienceNext) grantedFile() string {
-	return filepath.Join(n.in.Cache.Dir, n.session.Key+tokencache.AudiencesSuffix)
+// no secret), so that a new cluster's login asks for the others too, and
+// logout finds their tokens.
+
+// audiencesPath is the file of the audiences granted to the login of key.
+func audiencesPath(dir, key string) string {
+	return filepath.Join(dir, key+tokencache.AudiencesSuffix)
+}
+
+// audiencesFile reads the audiences granted to the login of key; none when
+// the file is missing or unreadable.
+func audiencesFile(dir, key string) []string {
+	var auds []string
+	if b, err := os.ReadFile(audiencesPath(dir, key)); err == nil {
+		_ = json.Unmarshal(b, &auds)
+	}
+	return auds
 }
 
 func (n *audienceNext) granted() []string {
 	if n.session.NoStore {
 		return nil
 	}
-	var auds []string
-	if b, err := os.ReadFile(n.grantedFile()); err == nil {
-		_ = json.Unmarshal(b, &auds)
-	}
-	return auds
+	return audiencesFile(n.in.Cache.Dir, n.session.Key)
 }
 
 func (n *audienceNext) saveGranted(auds []string) {
@@ -256,7 +265,7 @@ func (n *audienceNext) saveGranted(auds []string) {
 		return
 	}
 	b, _ := json.Marshal(auds)
-	if err := atomicfile.Write(n.grantedFile(), b, 0o600); err != nil {
+	if err := atomicfile.Write(audiencesPath(n.in.Cache.Dir, n.session.Key), b, 0o600); err != nil {
 		n.u.Log.Printf("warning: remember the audiences of this login: %v", err)
 	}
 }

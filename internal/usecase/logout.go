@@ -126,7 +126,7 @@ func (u *Logout) Run(ctx context.Context, in GetTokenInput) (*LogoutResult, erro
 	}
 	for _, c := range clusters {
 		if err := (cached{Key: c.Key, Storage: c.Storage}).store(in.Cache.Dir).Delete(c.Key); err != nil {
-			return res, fmt.Errorf("remove the cached token for cluster %s: %w", c.Audience, err)
+			return res, fmt.Errorf("remove the cached token for cluster %s: %w (check that the cache directory is writable, then run logout again: it finds what is left)", c.Audience, err)
 		}
 		res.Clusters = append(res.Clusters, c.Audience)
 	}
@@ -135,7 +135,7 @@ func (u *Logout) Run(ctx context.Context, in GetTokenInput) (*LogoutResult, erro
 		// clusters' tokens): remove what it left beside them, its audiences
 		// file, and the lock file just taken.
 		if err := disk.Delete(key); err != nil {
-			return res, fmt.Errorf("remove the cached login: %w", err)
+			return res, fmt.Errorf("remove what the login left in the cache: %w (check that the cache directory is writable, then run logout again)", err)
 		}
 	}
 	return res, nil

@@ -2,9 +2,6 @@ package usecase
 
 import (
 	"cmp"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
@@ -85,43 +82,11 @@ func audienceOf(in GetTokenInput, caPEMs [][]byte, key string, e *tokencache.Ent
 		if err != nil {
 			continue
 		}
-		for _, a := range audClaim(m["aud"]) {
+		for _, a := range stringList(m["aud"]) {
 			if audienceKey(in, a, caPEMs) == key {
 				return a, true
 			}
 		}
 	}
 	return "", false
-}
-
-// audClaim reads aud, a string or an array of strings (RFC 7519 section 4.1.3).
-func audClaim(v any) []string {
-	switch a := v.(type) {
-	case string:
-		return []string{a}
-	case []any:
-		var out []string
-		for _, s := range a {
-			if s, ok := s.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
-// audiencesPath is the file of the audiences granted to the login of key.
-func audiencesPath(dir, key string) string {
-	return filepath.Join(dir, key+tokencache.AudiencesSuffix)
-}
-
-// audiencesFile reads the audiences granted to the login of key; none when
-// the file is missing or unreadable.
-func audiencesFile(dir, key string) []string {
-	var auds []string
-	if b, err := os.ReadFile(audiencesPath(dir, key)); err == nil {
-		_ = json.Unmarshal(b, &auds)
-	}
-	return auds
 }

@@ -114,13 +114,19 @@ func groups(c *token.Claims) []string {
 	if err != nil {
 		return nil
 	}
-	switch g := m["groups"].(type) {
+	return stringList(m["groups"])
+}
+
+// stringList reads a claim that is one string or a list of strings, as aud
+// (RFC 7519 section 4.1.3) and most providers' groups.
+func stringList(v any) []string {
+	switch a := v.(type) {
 	case string:
-		return []string{g}
+		return []string{a}
 	case []any:
 		var out []string
-		for _, v := range g {
-			if s, ok := v.(string); ok {
+		for _, s := range a {
+			if s, ok := s.(string); ok {
 				out = append(out, s)
 			}
 		}
