@@ -1,13 +1,12 @@
 package integration_test
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kubelogin/kubelogin/internal/testing/oidcfake"
+	"github.com/kubelogin/kubelogin/internal/token"
 )
 
 // providerRequests is the number of requests the provider received, at every
@@ -23,21 +22,15 @@ func providerRequests(p *oidcfake.Provider) int {
 // rawAud is the aud claim of a JWT as it is written: a string or a list.
 func rawAud(t *testing.T, jwt string) any {
 	t.Helper()
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 {
-		t.Fatalf("the credential is not a JWT (%d parts)", len(parts))
+	c, err := token.DecodeClaims(jwt)
+	if err != nil {
+		t.Fatalf("the credential is not a JWT: %v", err)
 	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	m, err := c.Map()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c struct {
-		Aud any `json:"aud"`
-	}
-	if err := json.Unmarshal(b, &c); err != nil {
-		t.Fatal(err)
-	}
-	return c.Aud
+	return m["aud"]
 }
 
 // TestRequestAudienceByKeycloakExchange: Keycloak 26's standard token

@@ -48,9 +48,10 @@ func (c *Client) ExchangeForAudience(ctx context.Context, x Exchange, aud string
 	if err != nil {
 		return nil, err
 	}
-	tokens := []struct{ kind, raw string }{{"ID token", s.IDToken}}
+	type issuedToken struct{ kind, raw string }
+	tokens := []issuedToken{{"ID token", s.IDToken}}
 	if s.AccessToken != s.IDToken { // an issued ID token is in both fields
-		tokens = append(tokens, struct{ kind, raw string }{"access token", s.AccessToken})
+		tokens = append(tokens, issuedToken{"access token", s.AccessToken})
 	}
 	var issued []string
 	var failed error

@@ -1,7 +1,6 @@
 package oidcfake_test
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -12,6 +11,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 
 	"github.com/kubelogin/kubelogin/internal/testing/oidcfake"
+	"github.com/kubelogin/kubelogin/internal/token"
 )
 
 // post sends form to the provider's endpoint (with the client's id) and
@@ -67,16 +67,12 @@ func shown(m map[string]any) map[string]any {
 // rawClaims decodes a JWT's payload without verifying it.
 func rawClaims(t *testing.T, jwt string) map[string]any {
 	t.Helper()
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT: %d parts", len(parts))
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	c, err := token.DecodeClaims(jwt)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("not a JWT: %v", err)
 	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
+	m, err := c.Map()
+	if err != nil {
 		t.Fatal(err)
 	}
 	return m
