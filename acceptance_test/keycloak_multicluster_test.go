@@ -3,10 +3,8 @@ package acceptance
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kubelogin/kubelogin/acceptance_test/harness"
 )
@@ -24,21 +22,7 @@ const grantTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
 func TestKeycloakMultiClusterTokenExchangePerCluster(t *testing.T) {
 	ctx := context.Background()
 	kc := keycloakWithAPIServer(t)
-	start := time.Now()
-	cs, err := stack.StartKeycloakClusters(ctx, kc)
-	if err != nil {
-		fatalf(t, "start the clusters: %v", err)
-	}
-	t.Cleanup(cs.Stop)
-	logf("two kube-apiservers for Keycloak's audiences up in %s", time.Since(start).Round(time.Millisecond))
-	t.Cleanup(func() {
-		if t.Failed() {
-			for _, c := range cs.List {
-				report(t, c.Name+" saw", fmt.Sprint(c.Proxy.Seen()))
-				report(t, c.Name+" log", c.Tail(20))
-			}
-		}
-	})
+	cs := startClusters(t, "for Keycloak's audiences", func() (*harness.Clusters, error) { return stack.StartKeycloakClusters(ctx, kc) })
 	flags := kcFlags(kc, harness.KeycloakExchangeClientID, "--oidc-client-secret="+harness.KeycloakExchangeSecret)
 	u := newKeycloakUser(t, kc, true, flags)
 	if err := u.WriteMultiClusterKubeconfig(cs.List, flags); err != nil {
@@ -68,33 +52,10 @@ func TestKeycloakMultiClusterTokenExchangePerCluster(t *testing.T) {
 	}
 
 	// Replays: each server refuses the other's token.
-	for i, c := range cs.List {
-		other := cs.List[(i+1)%len(cs.List)]
-		if got := selfSubjectReview(t, c, tokens[c.Name]); got != http.StatusCreated {
-			errorf(t, "%s's own token sent to %s: HTTP %d, want 201", c.Name, c.Name, got)
-		}
-		if got := selfSubjectReview(t, other, tokens[c.Name]); got != http.StatusUnauthorized {
-			errorf(t, "%s's token replayed to %s: HTTP %d, want 401", c.Name, other.Name, got)
-		}
-	}
-	for _, c := range cs.List {
-		report(t, "servers", fmt.Sprintf("%s saw %s", c.Name, summarize(c.Proxy.Seen())))
-	}
+	wantReplaysRefused(t, cs.List, tokens)
 
 	// After expiry: one refresh of the login, an exchange per cluster.
-	var latest time.Time
-	for _, tok := range tokens {
-		if exp, err := harness.JWTExpiry(tok); err == nil && exp.After(latest) {
-			latest = exp
-		}
-	}
-	wait := time.Until(latest) + time.Second
-	t.Logf("acceptance: waiting %s for both clusters' tokens to expire", wait.Round(100*time.Millisecond))
-	time.Sleep(wait)
-	seenBefore := map[string]int{}
-	for _, c := range cs.List {
-		seenBefore[c.Name] = len(c.Proxy.Seen())
-	}
+	seenBefore := waitForExpiry(t, cs.List, tokens)
 	before = kc.Proxy.Snapshot()
 	for _, c := range cs.List {
 		wantClusterUser(t, ctx, u, c, cs.List)
@@ -105,12 +66,7 @@ func TestKeycloakMultiClusterTokenExchangePerCluster(t *testing.T) {
 	wantGrant(t, delta, grantRefresh, 1)
 	wantGrant(t, delta, grantTokenExchange, len(cs.List))
 	wantOnlyOwnAudience(t, cs.List, seenBefore)
-	renewed := clusterTokens(t, u, cs.List)
-	for _, c := range cs.List {
-		if renewed[c.Name] == tokens[c.Name] {
-			errorf(t, "%s's token did not change after it expired", c.Name)
-		}
-	}
+	wantRenewed(t, u, cs.List, tokens, seenBefore)
 
 	// Logout revokes the login's refresh token and forgets both clusters'
 	// tokens (they name no refresh token: nothing to revoke); the next call

@@ -27,21 +27,7 @@ const multiClusterIDTokens = 20 * time.Second
 // the other's token; after expiry both renew without a browser.
 func TestMultiClusterOneLoginTokenPerCluster(t *testing.T) {
 	ctx := context.Background()
-	start := time.Now()
-	cs, err := stack.StartClusters(ctx)
-	if err != nil {
-		fatalf(t, "start the clusters: %v", err)
-	}
-	t.Cleanup(cs.Stop)
-	logf("two kube-apiservers with --authentication-config up in %s", time.Since(start).Round(time.Millisecond))
-	t.Cleanup(func() {
-		if t.Failed() {
-			for _, c := range cs.List {
-				report(t, c.Name+" saw", fmt.Sprint(c.Proxy.Seen()))
-				report(t, c.Name+" log", c.Tail(20))
-			}
-		}
-	})
+	cs := startClusters(t, "with --authentication-config", func() (*harness.Clusters, error) { return stack.StartClusters(ctx) })
 	useIDTokenExpiry(t, ctx, multiClusterIDTokens)
 
 	var scopes []string
@@ -65,40 +51,11 @@ func TestMultiClusterOneLoginTokenPerCluster(t *testing.T) {
 	wantOnlyOwnAudience(t, cs.List, nil)
 	tokens := clusterTokens(t, u, cs.List)
 
-	// Replays: each server refuses the other's token (the token itself is
-	// fine: its own server takes it).
-	for i, c := range cs.List {
-		other := cs.List[(i+1)%len(cs.List)]
-		if got := selfSubjectReview(t, c, tokens[c.Name]); got != http.StatusCreated {
-			errorf(t, "%s's own token sent to %s: HTTP %d, want 201", c.Name, c.Name, got)
-		}
-		if got := selfSubjectReview(t, other, tokens[c.Name]); got != http.StatusUnauthorized {
-			errorf(t, "%s's token replayed to %s: HTTP %d, want 401", c.Name, other.Name, got)
-		}
-		seen := other.Proxy.Seen()
-		last := seen[len(seen)-1]
-		if !slices.Contains(strings.Split(last.Audience, ","), c.Audience) || last.Status != http.StatusUnauthorized {
-			errorf(t, "%s's server recorded %+v for the replay, want aud %s and 401", other.Name, last, c.Audience)
-		}
-	}
-	for _, c := range cs.List {
-		report(t, "servers", fmt.Sprintf("%s saw %s", c.Name, summarize(c.Proxy.Seen())))
-	}
+	// Replays: each server refuses the other's token.
+	wantReplaysRefused(t, cs.List, tokens)
 
 	// After expiry each cluster renews its own token, no browser.
-	var latest time.Time
-	for _, tok := range tokens {
-		if exp, err := harness.JWTExpiry(tok); err == nil && exp.After(latest) {
-			latest = exp
-		}
-	}
-	wait := time.Until(latest) + time.Second
-	t.Logf("acceptance: waiting %s for both clusters' tokens to expire", wait.Round(100*time.Millisecond))
-	time.Sleep(wait)
-	seenBefore := map[string]int{}
-	for _, c := range cs.List {
-		seenBefore[c.Name] = len(c.Proxy.Seen())
-	}
+	seenBefore := waitForExpiry(t, cs.List, tokens)
 	before = stack.Proxy.Snapshot()
 	for _, c := range cs.List {
 		wantClusterUser(t, ctx, u, c, cs.List)
@@ -108,15 +65,7 @@ func TestMultiClusterOneLoginTokenPerCluster(t *testing.T) {
 	wantGrant(t, delta, grantAuthCode, 0)
 	wantGrant(t, delta, grantRefresh, len(cs.List))
 	wantOnlyOwnAudience(t, cs.List, seenBefore)
-	renewed := clusterTokens(t, u, cs.List)
-	for _, c := range cs.List {
-		if renewed[c.Name] == tokens[c.Name] {
-			errorf(t, "%s's token did not change after it expired", c.Name)
-		}
-		if len(c.Proxy.Seen()) == seenBefore[c.Name] {
-			errorf(t, "%s's server saw no request after the renewal", c.Name)
-		}
-	}
+	wantRenewed(t, u, cs.List, tokens, seenBefore)
 
 	t.Run("kubeconfig written by setup --cluster-audience", func(t *testing.T) { setupWrittenKubeconfig(t, ctx, cs) })
 	t.Run("a CI job's token exchanged at Dex for one cluster's", func(t *testing.T) { ciTokenExchange(t, ctx, cs) })
@@ -207,6 +156,87 @@ func setupWrittenKubeconfig(t *testing.T, ctx context.Context, cs *harness.Clust
 	wantGrant(t, delta, grantAuthCode, 1)
 	wantGrant(t, delta, grantRefresh, len(cs.List))
 	wantOnlyOwnAudience(t, cs.List, seen)
+}
+
+// startClusters starts the scenario's clusters with start, stops them when
+// the test ends, and reports what each server saw and logged if it failed.
+func startClusters(t *testing.T, what string, start func() (*harness.Clusters, error)) *harness.Clusters {
+	t.Helper()
+	began := time.Now()
+	cs, err := start()
+	if err != nil {
+		fatalf(t, "start the clusters: %v", err)
+	}
+	t.Cleanup(cs.Stop)
+	logf("two kube-apiservers %s up in %s", what, time.Since(began).Round(time.Millisecond))
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, c := range cs.List {
+				report(t, c.Name+" saw", fmt.Sprint(c.Proxy.Seen()))
+				report(t, c.Name+" log", c.Tail(20))
+			}
+		}
+	})
+	return cs
+}
+
+// wantReplaysRefused sends each cluster's token to its own server (let in:
+// the token itself is fine) and to the next cluster's, which must refuse it
+// and record that it saw that audience; then reports what each server saw.
+func wantReplaysRefused(t *testing.T, clusters []*harness.Cluster, tokens map[string]string) {
+	t.Helper()
+	for i, c := range clusters {
+		other := clusters[(i+1)%len(clusters)]
+		if got := selfSubjectReview(t, c, tokens[c.Name]); got != http.StatusCreated {
+			errorf(t, "%s's own token sent to %s: HTTP %d, want 201", c.Name, c.Name, got)
+		}
+		if got := selfSubjectReview(t, other, tokens[c.Name]); got != http.StatusUnauthorized {
+			errorf(t, "%s's token replayed to %s: HTTP %d, want 401", c.Name, other.Name, got)
+		}
+		seen := other.Proxy.Seen()
+		last := seen[len(seen)-1]
+		if !slices.Contains(strings.Split(last.Audience, ","), c.Audience) || last.Status != http.StatusUnauthorized {
+			errorf(t, "%s's server recorded %+v for the replay, want aud %s and 401", other.Name, last, c.Audience)
+		}
+	}
+	for _, c := range clusters {
+		report(t, "servers", fmt.Sprintf("%s saw %s", c.Name, summarize(c.Proxy.Seen())))
+	}
+}
+
+// waitForExpiry sleeps until every cluster's token has expired and returns
+// how many bearer tokens each server has seen so far.
+func waitForExpiry(t *testing.T, clusters []*harness.Cluster, tokens map[string]string) map[string]int {
+	t.Helper()
+	var latest time.Time
+	for _, tok := range tokens {
+		if exp, err := harness.JWTExpiry(tok); err == nil && exp.After(latest) {
+			latest = exp
+		}
+	}
+	wait := time.Until(latest) + time.Second
+	t.Logf("acceptance: waiting %s for both clusters' tokens to expire", wait.Round(100*time.Millisecond))
+	time.Sleep(wait)
+	seen := map[string]int{}
+	for _, c := range clusters {
+		seen[c.Name] = len(c.Proxy.Seen())
+	}
+	return seen
+}
+
+// wantRenewed checks that each cluster's cached token changed since tokens
+// and that its server was sent a token after seenBefore.
+func wantRenewed(t *testing.T, u *harness.User, clusters []*harness.Cluster, tokens map[string]string, seenBefore map[string]int) {
+	t.Helper()
+	renewed := clusterTokens(t, u, clusters)
+	for _, c := range clusters {
+		if renewed[c.Name] == tokens[c.Name] {
+			errorf(t, "%s's token did not change after it expired", c.Name)
+		}
+		if len(c.Proxy.Seen()) == seenBefore[c.Name] {
+			errorf(t, "%s's server saw no request after the renewal", c.Name)
+		}
+	}
 }
 
 // wantClusterUser runs `kubectl --context=CLUSTER auth whoami` and checks

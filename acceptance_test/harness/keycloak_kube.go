@@ -33,31 +33,11 @@ jwt:
       expression: 'has(claims.groups) ? claims.groups : []'
 `
 
-// keycloakClustersAuthenticationConfig is the AuthenticationConfiguration
-// of a cluster of the multi-cluster scenario on Keycloak (%[1]s: the
-// issuer, %[2]s its CA as indented PEM, %[3]s the cluster's audience, %[4]s
-// the user extra that shows the aud claim): only Keycloak tokens whose aud
-// names this cluster, which Keycloak puts only in access tokens (the
-// audience mappers of kubelogin-exchange, narrowed to one cluster by the
-// standard token exchange).
-const keycloakClustersAuthenticationConfig = `apiVersion: apiserver.config.k8s.io/v1
-kind: AuthenticationConfiguration
-jwt:
-- issuer:
-    url: %[1]s
-    certificateAuthority: |
-%[2]s
-    audiences: [%[3]s]
-  claimMappings:
-    username: {claim: email, prefix: ""}
-    extra:
-    - key: %[4]s
-      valueExpression: 'claims.aud'
-`
-
 // StartKeycloakClusters starts the clusters of the multi-cluster scenario
 // (ClusterAudiences) for Keycloak, in parallel: each kube-apiserver accepts
-// only kc's tokens for its own audience and lets Keycloak's user read. Stop
+// only kc's tokens for its own audience, which Keycloak puts only in access
+// tokens (the audience mappers of kubelogin-exchange, narrowed to one
+// cluster by the standard token exchange), and lets Keycloak's user read. Stop
 // them with Stop. It needs the real kube-apiserver.
 func (s *Stack) StartKeycloakClusters(ctx context.Context, kc *Keycloak) (*Clusters, error) {
 	if !s.real {
@@ -69,7 +49,7 @@ func (s *Stack) StartKeycloakClusters(ctx context.Context, kc *Keycloak) (*Clust
 	}
 	cs := &Clusters{}
 	err = s.startClusters(ctx, cs, "keycloak-", KeycloakEmail, func(c *Cluster) string {
-		return fmt.Sprintf(keycloakClustersAuthenticationConfig, kc.Issuer, ca, c.Audience, AudienceExtraKey)
+		return clusterAuthenticationConfig(ca, c.Audience, clusterIssuer{kc.Issuer, ""})
 	})
 	return cs, err
 }

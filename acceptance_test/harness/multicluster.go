@@ -32,34 +32,36 @@ var ClusterAudiences = []string{"cluster-a", "cluster-b"}
 // whoami` shows which audience the server authenticated.
 const AudienceExtraKey = "acceptance.kubelogin.example/aud"
 
-// multiClusterAuthenticationConfig is a cluster's AuthenticationConfiguration
-// (%[1]s: the issuer, %[2]s its CA as indented PEM, %[3]s the audience, %[5]s
-// the exchange Dex's issuer): only tokens of the stack's Dex or of the
-// exchange Dex whose aud names this cluster. No --oidc-* flags go with it.
-const multiClusterAuthenticationConfig = `apiVersion: apiserver.config.k8s.io/v1
-kind: AuthenticationConfiguration
-jwt:
-- issuer:
+// clusterIssuer is one issuer a cluster of the scenario trusts, and the
+// prefix of the usernames it gives that issuer's users (named by email).
+type clusterIssuer struct{ URL, UsernamePrefix string }
+
+// clusterJWT is one jwt entry of a cluster's AuthenticationConfiguration
+// (%[1]s: the issuer, %[2]s its CA as indented PEM, %[3]s the cluster's
+// audience, %[4]s the username prefix, %[5]s AudienceExtraKey).
+const clusterJWT = `- issuer:
     url: %[1]s
     certificateAuthority: |
 %[2]s
     audiences: [%[3]s]
   claimMappings:
-    username: {claim: email, prefix: ""}
+    username: {claim: email, prefix: %[4]q}
     extra:
-    - key: %[4]s
-      valueExpression: 'claims.aud'
-- issuer:
-    url: %[5]s
-    certificateAuthority: |
-%[2]s
-    audiences: [%[3]s]
-  claimMappings:
-    username: {claim: email, prefix: "ci:"}
-    extra:
-    - key: %[4]s
+    - key: %[5]s
       valueExpression: 'claims.aud'
 `
+
+// clusterAuthenticationConfig is the AuthenticationConfiguration of a
+// cluster of the scenario: only tokens of the issuers (CA: ca, indented PEM)
+// whose aud names audience. No --oidc-* flags go with it.
+func clusterAuthenticationConfig(ca, audience string, issuers ...clusterIssuer) string {
+	var b strings.Builder
+	b.WriteString("apiVersion: apiserver.config.k8s.io/v1\nkind: AuthenticationConfiguration\njwt:\n")
+	for _, is := range issuers {
+		fmt.Fprintf(&b, clusterJWT, is.URL, ca, audience, is.UsernamePrefix, AudienceExtraKey)
+	}
+	return b.String()
+}
 
 // Cluster is one kube-apiserver of the multi-cluster scenario, on the
 // stack's etcd under its own prefix, behind an APIProxy that records the
@@ -115,7 +117,7 @@ func (s *Stack) StartClusters(ctx context.Context) (*Clusters, error) {
 		return nil, err
 	}
 	err = s.startClusters(ctx, cs, "", Username, func(c *Cluster) string {
-		return fmt.Sprintf(multiClusterAuthenticationConfig, s.Issuer, ca, c.Audience, AudienceExtraKey, x.Issuer)
+		return clusterAuthenticationConfig(ca, c.Audience, clusterIssuer{s.Issuer, ""}, clusterIssuer{x.Issuer, "ci:"})
 	})
 	return cs, err
 }
