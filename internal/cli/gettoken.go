@@ -100,10 +100,15 @@ var pkce = []string{oidc.PKCEAuto, oidc.PKCENo, oidc.PKCES256}
 // and the obsolete flags, and returns the option groups. warn receives notes
 // about obsolete flags.
 func (o *getTokenOptions) input(flags *pflag.FlagSet, sys system.OS, warn func(string, ...any)) (usecase.GetTokenInput, error) {
-	in := o.GetTokenInput
-	if err := o.check(in); err != nil {
-		return in, err
+	if err := o.check(o.GetTokenInput); err != nil {
+		return o.GetTokenInput, err
 	}
+	return o.checkedInput(flags, sys, warn), nil
+}
+
+// checkedInput is input once check has passed.
+func (o *getTokenOptions) checkedInput(flags *pflag.FlagSet, sys system.OS, warn func(string, ...any)) usecase.GetTokenInput {
+	in := o.GetTokenInput
 	p, l := &in.Provider, &in.Login
 	if o.UsePKCE {
 		p.PKCEMethod = oidc.PKCES256
@@ -137,8 +142,8 @@ func (o *getTokenOptions) input(flags *pflag.FlagSet, sys system.OS, warn func(s
 	if in.Cache.Dir == "" {
 		in.Cache.Dir = usecase.DefaultCacheDir(sys.Getenv, sys.UserHomeDir)
 	}
-	p.AuthRequestExtraParams, _ = p.ExtraParams() // checked above
-	return in, nil
+	p.AuthRequestExtraParams, _ = p.ExtraParams() // checked by check
+	return in
 }
 
 // check validates the flags, each error naming the flag (or its variable) and
@@ -394,6 +399,5 @@ func (c *Cmd) getTokenDirect(args []string) (in usecase.GetTokenInput, ok bool) 
 		return in, false
 	}
 	c.logFlags(fs, used)
-	in, err = o.input(fs, c.OS, c.Log.Printf)
-	return in, err == nil
+	return o.checkedInput(fs, c.OS, c.Log.Printf), true
 }
