@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/pflag"
 )
@@ -20,9 +21,27 @@ import (
 // envPrefix starts the name of every flag's environment variable.
 const envPrefix = "KUBELOGIN_"
 
-// flagEnvName returns the environment variable of the flag name.
+// flagEnvName returns the environment variable of the flag name. get-token
+// asks it for each of its 55 flags on every run, so an ASCII name (all of
+// ours) is mapped in one pass and one allocation: with strings.ToUpper and
+// strings.ReplaceAll it was 5 % of a cached call's instructions.
 func flagEnvName(name string) string {
-	return envPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+	var b strings.Builder
+	b.Grow(len(envPrefix) + len(name))
+	b.WriteString(envPrefix)
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			return envPrefix + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+		case c == '-':
+			c = '_'
+		case 'a' <= c && c <= 'z':
+			c -= 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // noEnv are flags without an environment variable.

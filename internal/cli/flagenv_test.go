@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/kubelogin/kubelogin/internal/grant"
@@ -25,6 +26,28 @@ func TestFlagEnvName(t *testing.T) {
 	} {
 		if got := flagEnvName(flag); got != want {
 			t.Errorf("flagEnvName(%q) = %q, want %q", flag, got, want)
+		}
+	}
+}
+
+// TestFlagEnvNameAsUpperSnakeCase checks the one-pass mapping against the
+// rule it implements, for every flag of every command and a non-ASCII name.
+func TestFlagEnvNameAsUpperSnakeCase(t *testing.T) {
+	names := []string{"dé-jà", "x"}
+	var visit func(*cobra.Command)
+	visit = func(cmd *cobra.Command) {
+		cmd.Flags().VisitAll(func(f *pflag.Flag) { names = append(names, f.Name) })
+		for _, sub := range cmd.Commands() {
+			visit(sub)
+		}
+	}
+	visit((&Cmd{}).root())
+	if len(names) < 60 {
+		t.Fatalf("only %d flags found", len(names))
+	}
+	for _, name := range names {
+		if got, want := flagEnvName(name), envPrefix+strings.ToUpper(strings.ReplaceAll(name, "-", "_")); got != want {
+			t.Errorf("flagEnvName(%q) = %q, want %q", name, got, want)
 		}
 	}
 }
