@@ -10,6 +10,8 @@ import (
 	"syscall"
 
 	"github.com/kubelogin/kubelogin/internal/di"
+	// Grows the stack before other packages initialise (see the package).
+	_ "github.com/kubelogin/kubelogin/internal/stackstart"
 )
 
 func main() {

@@ -1,0 +1,41 @@
+package integration_test
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// internal/stackstart grows the main goroutine's stack before the package
+// initialisations that would otherwise outgrow it (each growth copies the
+// stack and maps more of the binary). It works only if the built binary
+// initialises it first among them; GODEBUG=inittrace=1 prints the order.
+func TestStackGrowsBeforeTheInitsThatDeepenIt(t *testing.T) {
+	cmd := exec.Command(pluginBin, "version")
+	cmd.Env = append(os.Environ(), "GODEBUG=inittrace=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("kubelogin version: %v\n%s", err, stderr.String())
+	}
+	var order []string
+	lines := bufio.NewScanner(&stderr)
+	for lines.Scan() {
+		if f := strings.Fields(lines.Text()); len(f) > 2 && f[0] == "init" {
+			order = append(order, f[1])
+		}
+	}
+	first := slices.Index(order, "github.com/kubelogin/kubelogin/internal/stackstart")
+	if first < 0 {
+		t.Fatalf("internal/stackstart is not initialised: is it still imported by cmd/kubelogin, and does its init still grow the stack?\n%s", strings.Join(order, "\n"))
+	}
+	for _, later := range []string{"internal/godebug", "go.yaml.in/yaml/v2", "encoding/json", "github.com/kubelogin/kubelogin/internal/cli"} {
+		if i := slices.Index(order, later); i >= 0 && i < first {
+			t.Errorf("%s is initialised before internal/stackstart", later)
+		}
+	}
+}
