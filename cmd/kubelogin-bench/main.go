@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -139,7 +140,7 @@ func run(o options) error {
 		how = "the files as the linker wrote them"
 	}
 	fmt.Printf("Binaries measured: %s.\n\n", how)
-	fmt.Printf("Stripped binaries (CGO_ENABLED=0, -trimpath, -s -w): kubelogin %s", sizeMiB(plugin))
+	fmt.Printf("Stripped binaries (CGO_ENABLED=0, -trimpath, -s -w, -tags=%s): kubelogin %s", strings.Join(ownTags(), ","), sizeMiB(plugin))
 	if int128 != "" {
 		fmt.Printf(", int128/kubelogin %s", sizeMiB(int128))
 	}
@@ -160,13 +161,31 @@ type bench struct {
 	o                                              options
 }
 
-// releaseBuild builds pkg into out with the release flags and the build tags.
-func releaseBuild(out, pkg, tags string) error {
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-tags="+tags, "-o", out, pkg)
+// releaseBuild builds pkg into out with the release flags, the build tags
+// the benchmark itself was built with (make bench passes the release's) and
+// the extra tags.
+func releaseBuild(out, pkg, extra string) error {
+	tags := ownTags()
+	if extra != "" {
+		tags = append(tags, extra)
+	}
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-tags="+strings.Join(tags, ","), "-o", out, pkg)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("build %s: %w", pkg, err)
+	}
+	return nil
+}
+
+// ownTags are the build tags of this program.
+func ownTags() []string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "-tags" && s.Value != "" {
+				return strings.Split(s.Value, ",")
+			}
+		}
 	}
 	return nil
 }
