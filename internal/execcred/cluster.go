@@ -3,6 +3,8 @@ package execcred
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/kubelogin/kubelogin/internal/jsonobj"
 )
 
 // ClusterExtension is the name of the cluster extension whose config kubectl
@@ -17,14 +19,12 @@ const ClusterExtension = "client.authentication.k8s.io/exec"
 // the login at another issuer or client could phish the user's login, or
 // obtain tokens for another cluster. Other keys are ignored.
 func clusterAudience(cluster json.RawMessage) (string, error) {
-	var c struct {
-		Config json.RawMessage `json:"config"`
-	}
-	if json.Unmarshal(cluster, &c) != nil {
+	c, err := jsonobj.Members(cluster)
+	if err != nil {
 		return "", nil // not an object: kubectl sends none such; nothing to read
 	}
-	var config map[string]json.RawMessage
-	if json.Unmarshal(c.Config, &config) != nil {
+	config, err := jsonobj.Members(c["config"])
+	if err != nil {
 		return "", nil
 	}
 	raw, ok := config["audience"]

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/kubelogin/kubelogin/internal/jsonobj"
 )
 
 // The API versions kubectl may ask for.
@@ -40,47 +42,35 @@ func ParseEnv(value string, stdinIsTerminal bool) (Input, error) {
 	if value == "" {
 		return Input{APIVersion: V1beta1, Interactive: stdinIsTerminal}, nil
 	}
-	var info struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
-		Spec       struct {
-			Interactive bool            `json:"interactive"`
-			Cluster     json.RawMessage `json:"cluster"`
-		} `json:"spec"`
+	// Member by member: see jsonobj.
+	var apiVersion, kind string
+	var interactive bool
+	top, err := jsonobj.Members([]byte(value))
+	var spec map[string]json.RawMessage
+	if err == nil {
+		spec, err = jsonobj.Members(top["spec"])
 	}
-	if err := json.Unmarshal([]byte(value), &info); err != nil {
+	if err == nil {
+		err = jsonobj.Decode(top, jsonobj.Field{Name: "apiVersion", Dst: &apiVersion}, jsonobj.Field{Name: "kind", Dst: &kind})
+	}
+	if err == nil {
+		err = jsonobj.Decode(spec, jsonobj.Field{Name: "interactive", Dst: &interactive})
+	}
+	if err != nil {
 		return Input{}, fmt.Errorf("%s is not valid JSON (it is set by kubectl; unset it to run by hand): %w", EnvName, err)
 	}
-	aud, err := clusterAudience(info.Spec.Cluster)
+	aud, err := clusterAudience(spec["cluster"])
 	if err != nil {
 		return Input{}, err
 	}
-	switch info.APIVersion {
+	switch apiVersion {
 	case "", V1beta1:
-		return Input{APIVersion: V1beta1, Interactive: info.Spec.Interactive, ClusterAudience: aud}, nil
+		return Input{APIVersion: V1beta1, Interactive: interactive, ClusterAudience: aud}, nil
 	case V1:
-		return Input{APIVersion: V1, Interactive: info.Spec.Interactive, ClusterAudience: aud}, nil
+		return Input{APIVersion: V1, Interactive: interactive, ClusterAudience: aud}, nil
 	default:
-		return Input{}, fmt.Errorf("%s asks for apiVersion %q; this plugin speaks %s and %s (set the kubeconfig's exec apiVersion to one of them)", EnvName, info.APIVersion, V1, V1beta1)
+		return Input{}, fmt.Errorf("%s asks for apiVersion %q; this plugin speaks %s and %s (set the kubeconfig's exec apiVersion to one of them)", EnvName, apiVersion, V1, V1beta1)
 	}
-}
-
-// execCredential is the wire form of client.authentication.k8s.io
-// ExecCredential, v1 and v1beta1 alike (they are the same on the wire). It is
-// written by hand rather than with client-go's types because those link
-// apimachinery, whose package initialisation costs about a millisecond on
-// every kubectl call; a test decodes the output with client-go's own decoder.
-type execCredential struct {
-	Kind       string `json:"kind"`
-	APIVersion string `json:"apiVersion"`
-	Spec       struct {
-		Interactive bool `json:"interactive"`
-	} `json:"spec"`
-	Status struct {
-		// ExpirationTimestamp is RFC 3339 in UTC with seconds, as metav1.Time.
-		ExpirationTimestamp string `json:"expirationTimestamp,omitempty"`
-		Token               string `json:"token"`
-	} `json:"status"`
 }
 
 // Write writes the ExecCredential for token, valid until expiry, in apiVersion.
@@ -92,19 +82,32 @@ func Write(w io.Writer, apiVersion, token string, expiry time.Time) error {
 	default:
 		return fmt.Errorf("unknown ExecCredential apiVersion %q", apiVersion)
 	}
-	var cred execCredential
-	cred.Kind, cred.APIVersion = "ExecCredential", apiVersion
-	cred.Status.Token = token
+	// The wire form of client.authentication.k8s.io ExecCredential, v1 and
+	// v1beta1 alike. Not client-go's type: that links apimachinery, whose
+	// initialisation cost about a millisecond on every call. Nor a struct:
+	// encoding/json spends more on a struct type's first encoding than on
+	// the rest of this. Tests compare the bytes with those of the struct this
+	// replaced and decode them with client-go's decoder.
+	b := make([]byte, 0, 160+len(token))
+	b = append(b, `{"kind":"ExecCredential","apiVersion":`...)
+	b = appendString(b, apiVersion)
+	b = append(b, `,"spec":{"interactive":false},"status":{`...)
 	if !expiry.IsZero() {
-		cred.Status.ExpirationTimestamp = expiry.UTC().Format(time.RFC3339)
+		b = append(b, `"expirationTimestamp":`...)
+		b = appendString(b, expiry.UTC().Format(time.RFC3339))
+		b = append(b, ',')
 	}
-	b, err := json.Marshal(&cred)
-	if err != nil {
-		return fmt.Errorf("encode ExecCredential: %w", err)
-	}
-	b = append(b, '\n')
+	b = append(b, `"token":`...)
+	b = appendString(b, token)
+	b = append(b, "}}\n"...)
 	if _, err := w.Write(b); err != nil {
 		return fmt.Errorf("write ExecCredential to stdout: %w", err)
 	}
 	return nil
+}
+
+// appendString appends s as a JSON string, escaped as encoding/json escapes it.
+func appendString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s) // a string always encodes
+	return append(b, q...)
 }
