@@ -11,7 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/kubelogin/kubelogin/internal/jsonobj"
 )
 
 // Set is what a login or a refresh yields and what the cache keeps.
@@ -43,7 +46,34 @@ type Claims struct {
 var ErrMalformed = errors.New("not a JWT")
 
 // DecodeClaims decodes the payload of a JWT without verifying its signature.
+// Each call returns its own Claims; RawBytes is shared by the calls for the
+// same JWT.
 func DecodeClaims(jwt string) (*Claims, error) {
+	last.Lock()
+	defer last.Unlock()
+	if last.claims != nil && last.jwt == jwt {
+		c := *last.claims
+		return &c, nil
+	}
+	c, err := decodeClaims(jwt)
+	if err != nil {
+		return nil, err
+	}
+	last.jwt, last.claims = jwt, c
+	copied := *c
+	return &copied, nil
+}
+
+// last remembers the latest decoded JWT: a cached get-token decodes its
+// token twice (is it usable, and then its expiry for kubectl), and a decode
+// was a sixth of the run's own instructions (callgrind).
+var last struct {
+	sync.Mutex
+	jwt    string
+	claims *Claims
+}
+
+func decodeClaims(jwt string) (*Claims, error) {
 	first := strings.IndexByte(jwt, '.')
 	if first < 0 {
 		return nil, ErrMalformed
@@ -57,27 +87,22 @@ func DecodeClaims(jwt string) (*Claims, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
 	}
-	// Claim names are case-sensitive (RFC 7519 section 4), and
-	// encoding/json matches struct fields case-insensitively: decode the top
-	// level by exact name. Values stay raw; a claim that is not of its type
-	// is malformed.
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(payload, &top); err != nil {
+	// Claim names are case-sensitive (RFC 7519 section 4): decode the top
+	// level by exact name (jsonobj). A claim that is not of its type is
+	// malformed.
+	top, err := jsonobj.Members(payload)
+	if err != nil {
 		return nil, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
 	}
 	var c struct {
 		Sub, Iss, Email string
 		Exp, Iat        json.Number
 	}
-	for _, f := range [...]struct {
-		name string
-		dst  any
-	}{{"sub", &c.Sub}, {"iss", &c.Iss}, {"email", &c.Email}, {"exp", &c.Exp}, {"iat", &c.Iat}} {
-		if raw, ok := top[f.name]; ok {
-			if err := json.Unmarshal(raw, f.dst); err != nil {
-				return nil, fmt.Errorf("%w: %s: %v", ErrMalformed, f.name, err)
-			}
-		}
+	if err := jsonobj.Decode(top,
+		jsonobj.Field{Name: "sub", Dst: &c.Sub}, jsonobj.Field{Name: "iss", Dst: &c.Iss}, jsonobj.Field{Name: "email", Dst: &c.Email},
+		jsonobj.Field{Name: "exp", Dst: &c.Exp}, jsonobj.Field{Name: "iat", Dst: &c.Iat},
+	); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
 	exp, err := numericDate(c.Exp)
 	if err != nil {

@@ -80,3 +80,31 @@ func TestClaimNamesAreCaseSensitive(t *testing.T) {
 		t.Errorf("sub = %q, email = %q; want the exact claims only", c.Subject, c.Email)
 	}
 }
+
+// DecodeClaims remembers its latest JWT; what it answers must not depend on
+// what was decoded before.
+func TestDecodeClaimsRemembersOnlyItsInput(t *testing.T) {
+	a, b := jwt(`{"exp":1800000000,"sub":"a"}`), jwt(`{"exp":1900000000,"sub":"b"}`)
+	for _, step := range []struct {
+		in, wantSub string
+	}{{a, "a"}, {a, "a"}, {b, "b"}, {"not.a.jwt", ""}, {b, "b"}, {a, "a"}} {
+		c, err := DecodeClaims(step.in)
+		if step.wantSub == "" {
+			if err == nil {
+				t.Fatalf("DecodeClaims(%q) accepted it after a valid JWT", step.in)
+			}
+			continue
+		}
+		if err != nil || c.Subject != step.wantSub {
+			t.Fatalf("DecodeClaims(%s) = %+v, %v; want sub %s", step.wantSub, c, err, step.wantSub)
+		}
+	}
+	// A caller's Claims are its own: a change does not reach the next call.
+	for i := range 3 {
+		c, err := DecodeClaims(a)
+		if err != nil || c.Subject != "a" || !c.Expiry.Equal(time.Unix(1800000000, 0)) {
+			t.Fatalf("call %d after a caller's change: %+v, %v", i, c, err)
+		}
+		c.Subject, c.Expiry = "changed by a caller", time.Time{}
+	}
+}

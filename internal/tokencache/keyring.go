@@ -177,14 +177,11 @@ func (k *Keyring) Load(key string) (*Entry, time.Time, error) {
 	if sum(b) != hdr.SHA256 {
 		return nil, time.Time{}, &CorruptError{Path: where, Err: errors.New("checksum mismatch (written while read, or damaged)")}
 	}
-	var e Entry
-	if err := json.Unmarshal(b, &e); err != nil {
+	e, err := decodeEntry(b)
+	if err != nil {
 		return nil, time.Time{}, &CorruptError{Path: where, Err: err}
 	}
-	if e.Version != EntryVersion {
-		return nil, time.Time{}, &CorruptError{Path: where, Err: fmt.Errorf("entry version %d, want %d", e.Version, EntryVersion)}
-	}
-	return &e, hdr.SavedAt, nil
+	return e, hdr.SavedAt, nil
 }
 
 // header returns the value of the item "<key>", from Open when it read it.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kubelogin/kubelogin/internal/atomicfile"
+	"github.com/kubelogin/kubelogin/internal/jsonobj"
 	"github.com/kubelogin/kubelogin/internal/token"
 )
 
@@ -95,14 +96,38 @@ func (d Disk) Load(key string) (*Entry, time.Time, error) {
 	if len(b) > maxEntrySize {
 		return nil, time.Time{}, &CorruptError{Path: p, Err: fmt.Errorf("larger than %d bytes", maxEntrySize)}
 	}
-	var e Entry
-	if err := json.Unmarshal(b, &e); err != nil {
+	e, err := decodeEntry(b)
+	if err != nil {
 		return nil, time.Time{}, &CorruptError{Path: p, Err: err}
 	}
-	if e.Version != EntryVersion {
-		return nil, time.Time{}, &CorruptError{Path: p, Err: fmt.Errorf("entry version %d, want %d", e.Version, EntryVersion)}
+	return e, fi.ModTime(), nil
+}
+
+// decodeEntry decodes what Save wrote (an Entry by encoding/json) member by
+// member, as jsonobj explains: on every cached call. Entries of another
+// version are refused.
+func decodeEntry(b []byte) (*Entry, error) {
+	m, err := jsonobj.Members(b)
+	if err != nil {
+		return nil, err
 	}
-	return &e, fi.ModTime(), nil
+	var e Entry
+	if err := jsonobj.Decode(m,
+		jsonobj.Field{Name: "version", Dst: &e.Version},
+		jsonobj.Field{Name: "issuer", Dst: &e.Issuer},
+		jsonobj.Field{Name: "client_id", Dst: &e.ClientID},
+		jsonobj.Field{Name: "id_token", Dst: &e.IDToken},
+		jsonobj.Field{Name: "access_token", Dst: &e.AccessToken},
+		jsonobj.Field{Name: "refresh_token", Dst: &e.RefreshToken},
+		jsonobj.Field{Name: "access_token_expiry", Dst: &e.AccessTokenExpiry},
+		jsonobj.Field{Name: "obtained_at", Dst: &e.ObtainedAt},
+	); err != nil {
+		return nil, err
+	}
+	if e.Version != EntryVersion {
+		return nil, fmt.Errorf("entry version %d, want %d", e.Version, EntryVersion)
+	}
+	return &e, nil
 }
 
 // maxEntrySize bounds what Load reads: real entries are a few KiB.
