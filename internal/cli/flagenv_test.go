@@ -174,3 +174,29 @@ func TestHelpShowsEnvironmentVariables(t *testing.T) {
 		}
 	})
 }
+
+// Variables apply in the order of the flags' names, however the flag set
+// walks its flags: the first bad one is reported, and the used ones are
+// listed in that order.
+func TestFlagEnvOrderIsByName(t *testing.T) {
+	for _, sorted := range []bool{true, false} {
+		fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+		fs.SortFlags = sorted
+		fs.Int("zeta", 0, "")
+		fs.Int("alpha", 0, "")
+		fs.Int("mid", 0, "")
+		env := map[string]string{"KUBELOGIN_ZETA": "1", "KUBELOGIN_ALPHA": "2", "KUBELOGIN_MID": "3"}
+		used, err := applyFlagEnv(fs, func(k string) string { return env[k] })
+		if err != nil || strings.Join(used, " ") != "KUBELOGIN_ALPHA KUBELOGIN_MID KUBELOGIN_ZETA" {
+			t.Errorf("SortFlags %v: used %v, %v", sorted, used, err)
+		}
+		fs = pflag.NewFlagSet("x", pflag.ContinueOnError)
+		fs.SortFlags = sorted
+		fs.Int("zeta", 0, "")
+		fs.Int("alpha", 0, "")
+		env = map[string]string{"KUBELOGIN_ZETA": "z", "KUBELOGIN_ALPHA": "a"}
+		if _, err := applyFlagEnv(fs, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "KUBELOGIN_ALPHA") {
+			t.Errorf("SortFlags %v: err = %v, want KUBELOGIN_ALPHA's", sorted, err)
+		}
+	}
+}

@@ -387,6 +387,7 @@ func (c *Cmd) getTokenDirect(args []string) (in usecase.GetTokenInput, ok bool) 
 	var o getTokenOptions
 	var verbosity int
 	fs := pflag.NewFlagSet(args[0], pflag.ContinueOnError)
+	fs.SortFlags = false // nothing here lists flags; applyFlagEnv orders what it applies
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	addVerbosity(fs, &verbosity)
