@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// internal/stackstart grows the main goroutine's stack before the package
+// internal/startup grows the main goroutine's stack before the package
 // initialisations that would otherwise outgrow it (each growth copies the
 // stack and maps more of the binary). It works only if the built binary
 // initialises it first among them; GODEBUG=inittrace=1 prints the order.
@@ -29,13 +29,13 @@ func TestStackGrowsBeforeTheInitsThatDeepenIt(t *testing.T) {
 			order = append(order, f[1])
 		}
 	}
-	first := slices.Index(order, "github.com/kubelogin/kubelogin/internal/stackstart")
+	first := slices.Index(order, "github.com/kubelogin/kubelogin/internal/startup")
 	if first < 0 {
-		t.Fatalf("internal/stackstart is not initialised: is it still imported by cmd/kubelogin, and does its init still grow the stack?\n%s", strings.Join(order, "\n"))
+		t.Fatalf("internal/startup is not initialised: is it still imported by cmd/kubelogin, and does its init still grow the stack?\n%s", strings.Join(order, "\n"))
 	}
 	for _, later := range []string{"internal/godebug", "go.yaml.in/yaml/v2", "encoding/json", "github.com/kubelogin/kubelogin/internal/cli"} {
 		if i := slices.Index(order, later); i >= 0 && i < first {
-			t.Errorf("%s is initialised before internal/stackstart", later)
+			t.Errorf("%s is initialised before internal/startup", later)
 		}
 	}
 }

@@ -10,11 +10,11 @@ import (
 	"syscall"
 
 	"github.com/kubelogin/kubelogin/internal/di"
-	// Grows the stack before other packages initialise (see the package).
-	_ "github.com/kubelogin/kubelogin/internal/stackstart"
+	"github.com/kubelogin/kubelogin/internal/startup"
 )
 
 func main() {
+	startup.HonourGOMAXPROCS(os.Getenv)
 	ctx := &interruptContext{Context: context.Background()}
 	code := di.NewCmd().Run(ctx, os.Args[1:])
 	ctx.stop()

@@ -1,9 +1,27 @@
-package stackstart
+package startup
 
 import (
+	"runtime"
 	"testing"
 	"unsafe"
 )
+
+func TestOneProcUnlessTheEnvironmentSaysOtherwise(t *testing.T) {
+	if n := runtime.GOMAXPROCS(0); n != 1 {
+		t.Fatalf("GOMAXPROCS after init = %d, want 1", n)
+	}
+	defer runtime.GOMAXPROCS(1)
+	defer func(p int) { previousProcs = p }(previousProcs)
+	previousProcs = 3
+	HonourGOMAXPROCS(func(string) string { return "" })
+	if n := runtime.GOMAXPROCS(0); n != 1 {
+		t.Errorf("without GOMAXPROCS in the environment: %d procs, want 1", n)
+	}
+	HonourGOMAXPROCS(func(k string) string { return map[string]string{"GOMAXPROCS": "3"}[k] })
+	if n := runtime.GOMAXPROCS(0); n != 3 {
+		t.Errorf("with GOMAXPROCS=3 in the environment: %d procs, want the runtime's 3", n)
+	}
+}
 
 // A stack copy moves every local variable, so a local's address before and
 // after a deep call tells whether the runtime copied the stack meanwhile.
