@@ -119,7 +119,7 @@ tokens (--request-audience, or a cluster's audience with provideClusterInfo)
 are removed with it; --request-audience here names the login, not one cluster.`,
 		Args: cobra.NoArgs,
 		PreRunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := applyFlagEnv(cmd.Flags(), c.OS.Getenv)
+			_, err := applyFlagEnv(cmd.Flags(), c.flagGetenv())
 			return err
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -63,6 +63,9 @@ func documentFlagEnv(fs *pflag.FlagSet) {
 // spares sorting 55 names on every run): the first bad variable is the one
 // reported. It returns the names of the variables used, in that order.
 func applyFlagEnv(fs *pflag.FlagSet, getenv func(string) string) ([]string, error) {
+	if getenv == nil {
+		return nil, nil
+	}
 	type setting struct {
 		flag        *pflag.Flag
 		name, value string
@@ -93,6 +96,19 @@ func applyFlagEnv(fs *pflag.FlagSet, getenv func(string) string) ([]string, erro
 		used = append(used, s.name)
 	}
 	return used, nil
+}
+
+// flagGetenv is c.OS.Getenv for applyFlagEnv, or nil when no variable of
+// the environment starts with KUBELOGIN_ (in any case: Windows matches names
+// so), which spares making and looking up a name for each of 55 flags on
+// every run.
+func (c *Cmd) flagGetenv() func(string) string {
+	if c.OS.Environ != nil && !slices.ContainsFunc(c.OS.Environ(), func(kv string) bool {
+		return len(kv) >= len(envPrefix) && strings.EqualFold(kv[:len(envPrefix)], envPrefix)
+	}) {
+		return nil
+	}
+	return c.OS.Getenv
 }
 
 // valueKind says what a flag of a pflag value type takes.

@@ -200,3 +200,41 @@ func TestFlagEnvOrderIsByName(t *testing.T) {
 		}
 	}
 }
+
+// Without a variable starting with KUBELOGIN_, no flag's variable is looked
+// up; with one, in any case, or without the list of variables, all are.
+func TestFlagGetenvLooksOnlyWhenSomeVariableCouldMatch(t *testing.T) {
+	for _, tc := range []struct {
+		environ []string
+		want    bool
+	}{
+		{[]string{"PATH=/bin", "HOME=/home/u", "KUBELOGIN=x", "MY_KUBELOGIN_X=1"}, false},
+		{[]string{"PATH=/bin", "KUBELOGIN_GRANT_TYPE=password"}, true},
+		{[]string{"kubelogin_grant_type=password"}, true},
+		{[]string{"KUBELOGIN_="}, true},
+		{nil, false},
+	} {
+		lookups := 0
+		c := &Cmd{OS: system.OS{
+			Environ: func() []string { return tc.environ },
+			Getenv:  func(string) string { lookups++; return "" },
+		}}
+		fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+		var o getTokenOptions
+		o.addFlags(fs)
+		if _, err := applyFlagEnv(fs, c.flagGetenv()); err != nil {
+			t.Fatal(err)
+		}
+		if got := lookups > 0; got != tc.want {
+			t.Errorf("environment %q: %d lookups, want some: %v", tc.environ, lookups, tc.want)
+		}
+	}
+	lookups := 0
+	c := &Cmd{OS: system.OS{Getenv: func(string) string { lookups++; return "" }}} // no Environ
+	fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+	fs.String("grant-type", "", "")
+	applyFlagEnv(fs, c.flagGetenv())
+	if lookups != 1 {
+		t.Errorf("without Environ: %d lookups, want 1", lookups)
+	}
+}

@@ -228,6 +228,10 @@ func checkClientAuth(in usecase.GetTokenInput) error {
 // applyEnv sets the flags not given from their environment variables (see
 // applyFlagEnv) and remembers which, for the error messages.
 func (o *getTokenOptions) applyEnv(fs *pflag.FlagSet, getenv func(string) string) ([]string, error) {
+	if getenv == nil { // no variable to apply (flagGetenv)
+		o.fromEnv = nil
+		return nil, nil
+	}
 	given := map[string]bool{}
 	fs.Visit(func(f *pflag.Flag) { given[f.Name] = true })
 	used, err := applyFlagEnv(fs, getenv)
@@ -340,7 +344,7 @@ Every flag can also be set by the environment variable shown beside it
 line wins.`,
 		Args: cobra.NoArgs,
 		PreRunE: func(cmd *cobra.Command, _ []string) error {
-			used, err := o.applyEnv(cmd.Flags(), c.OS.Getenv)
+			used, err := o.applyEnv(cmd.Flags(), c.flagGetenv())
 			if err != nil {
 				return err
 			}
@@ -395,7 +399,7 @@ func (c *Cmd) getTokenDirect(args []string) (in usecase.GetTokenInput, ok bool) 
 	if fs.Parse(args[1:]) != nil || fs.NArg() > 0 {
 		return in, false
 	}
-	used, err := o.applyEnv(fs, c.OS.Getenv)
+	used, err := o.applyEnv(fs, c.flagGetenv())
 	if err != nil || o.check(o.GetTokenInput) != nil {
 		return in, false
 	}

@@ -173,7 +173,7 @@ YAML to add.`,
 		Args: cobra.NoArgs,
 		PreRunE: func(cmd *cobra.Command, _ []string) error {
 			cmd.Flags().Visit(func(f *pflag.Flag) { given[f.Name] = true })
-			_, err := applyFlagEnv(cmd.Flags(), c.OS.Getenv)
+			_, err := applyFlagEnv(cmd.Flags(), c.flagGetenv())
 			return err
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -24,7 +24,10 @@ type OS struct {
 	// can be drawn).
 	StderrIsTerminal bool
 	Getenv           func(string) string
-	Now              func() time.Time
+	// Environ lists the environment as KEY=VALUE (os.Environ); nil when a
+	// test gives only Getenv.
+	Environ func() []string
+	Now     func() time.Time
 	// OpenBrowser starts a browser on url and returns without waiting for
 	// it (see Launcher.Open).
 	OpenBrowser func(url, command string, failed func(error)) error
@@ -48,6 +51,7 @@ func Real() OS {
 		StdinIsTerminal:  term.IsTerminal(int(os.Stdin.Fd())),
 		StderrIsTerminal: term.IsTerminal(int(os.Stderr.Fd())),
 		Getenv:           os.Getenv,
+		Environ:          os.Environ,
 		Now:              time.Now,
 		OpenBrowser:      Launcher{}.Open,
 		UserHomeDir:      os.UserHomeDir,
