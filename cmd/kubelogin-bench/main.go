@@ -108,6 +108,7 @@ func run(o options) error {
 			return err
 		}
 	}
+	unstaged := map[string]string{} // staged copy → the file it copies
 	if o.stage {
 		// Every measured binary is copied with write(2), as an install or an
 		// unpacked download writes it. How a binary's pages came into the page
@@ -124,9 +125,11 @@ func run(o options) error {
 			if *p == "" {
 				continue
 			}
+			linkers := *p
 			if *p, err = stage(*p, filepath.Join(dir, "staged", fmt.Sprintf("%d-%s", i, filepath.Base(*p)))); err != nil {
 				return err
 			}
+			unstaged[*p] = linkers
 		}
 	}
 	self, err := os.Executable()
@@ -145,7 +148,7 @@ func run(o options) error {
 		fmt.Printf(", int128/kubelogin %s", sizeMiB(int128))
 	}
 	fmt.Printf(", floor %s, floor + dependencies %s\n\n", sizeMiB(floor), sizeMiB(floorDeps))
-	b := bench{dir: dir, plugin: plugin, floor: floor, floorDeps: floorDeps, int128: int128, browser: self, o: o}
+	b := bench{dir: dir, plugin: plugin, floor: floor, floorDeps: floorDeps, int128: int128, browser: self, o: o, unstaged: unstaged}
 	if err := b.cachedPath(); err != nil {
 		return err
 	}
@@ -159,6 +162,8 @@ func run(o options) error {
 type bench struct {
 	dir, plugin, floor, floorDeps, int128, browser string
 	o                                              options
+	// unstaged maps each staged copy to the file it copies (-stage).
+	unstaged map[string]string
 }
 
 // releaseBuild builds pkg into out with the release flags, the build tags

@@ -159,13 +159,24 @@ func percentile(v []int64, p int) int64 {
 
 func ms(ns int64) string { return fmt.Sprintf("%.2f ms", float64(ns)/1e6) }
 
-func printTable(progs []program, samples [][]sample, rss [][]int64) {
-	fmt.Printf("| program | median | p10 | p90 | min | max | median CPU (user + sys) | median peak RSS (%d runs, GNU time) |\n", rssRuns)
-	fmt.Println("|---|---|---|---|---|---|---|---|")
+func printTable(progs []program, samples [][]sample, rss, rss4k [][]int64) {
+	fmt.Printf("| program | median | p10 | p90 | min | max | median CPU (user + sys) | median peak RSS (%d runs, GNU time) |", rssRuns)
+	if rss4k != nil {
+		fmt.Print(" same, from the linker's file |")
+	}
+	fmt.Print("\n|---|---|---|---|---|---|---|---|")
+	if rss4k != nil {
+		fmt.Print("---|")
+	}
+	fmt.Println()
 	for i, p := range progs {
 		w := wall(samples[i])
-		fmt.Printf("| %s | %s | %s | %s | %s | %s | %s | %.1f MiB |\n", p.name, ms(median(w)), ms(percentile(w, 10)), ms(percentile(w, 90)),
+		fmt.Printf("| %s | %s | %s | %s | %s | %s | %s | %.1f MiB |", p.name, ms(median(w)), ms(percentile(w, 10)), ms(percentile(w, 90)),
 			ms(slices.Min(w)), ms(slices.Max(w)), ms(median(cpu(samples[i]))), float64(median(rss[i]))/1024)
+		if rss4k != nil {
+			fmt.Printf(" %.1f MiB |", float64(median(rss4k[i]))/1024)
+		}
+		fmt.Println()
 	}
 }
 
