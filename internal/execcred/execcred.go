@@ -42,7 +42,8 @@ func ParseEnv(value string, stdinIsTerminal bool) (Input, error) {
 	if value == "" {
 		return Input{APIVersion: V1beta1, Interactive: stdinIsTerminal}, nil
 	}
-	// Member by member: see jsonobj.
+	// Member by member: see jsonobj. kind is read only to refuse a value
+	// that is not a string, as decoding into a struct did.
 	var apiVersion, kind string
 	var interactive bool
 	top, err := jsonobj.Members([]byte(value))
