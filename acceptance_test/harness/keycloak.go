@@ -180,7 +180,7 @@ func (s *Stack) startKeycloak(ctx context.Context) (kc *Keycloak, err error) {
 	if _, err := rand.Read(secret); err != nil {
 		return nil, err
 	}
-	kc = &Keycloak{
+	k := &Keycloak{
 		Issuer:        "https://" + proxyAddr + "/realms/" + KeycloakRealm,
 		Addr:          "127.0.0.1:" + strconv.Itoa(kcPort),
 		Version:       version,
@@ -189,9 +189,10 @@ func (s *Stack) startKeycloak(ctx context.Context) (kc *Keycloak, err error) {
 		tls:           s.TLS,
 		stack:         s,
 	}
-	defer func() {
-		if err != nil && kc.Proxy != nil {
-			kc.Proxy.Stop()
+	kc = k
+	defer func() { // on an error, kc is nil by then: k still holds the proxy
+		if err != nil && k.Proxy != nil {
+			k.Proxy.Stop()
 		}
 	}()
 	jwks, err := kc.makeWorkloadKey()

@@ -135,16 +135,17 @@ func (s *Stack) startOIDCProvider(ctx context.Context) (op *OIDCProvider, err er
 		return nil, err
 	}
 	proxyAddr := "127.0.0.1:" + strconv.Itoa(proxyPort)
-	op = &OIDCProvider{
+	started := &OIDCProvider{
 		Issuer:         "https://" + proxyAddr + oidcProviderMount,
 		PostOnlyIssuer: "https://" + proxyAddr + oidcProviderPostOnlyMount,
 		Addr:           "127.0.0.1:" + strconv.Itoa(nodePort),
 		Version:        version,
 		tls:            s.TLS,
 	}
-	defer func() {
+	op = started
+	defer func() { // on an error, op is nil by then: started still holds what runs
 		if err != nil {
-			op.stop()
+			started.stop()
 		}
 	}()
 	jwksEC, jwksRSA, err := op.makeKeys(dir)
