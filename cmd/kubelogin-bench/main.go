@@ -167,8 +167,8 @@ type bench struct {
 }
 
 // releaseBuild builds pkg into out with the release flags, the build tags
-// the benchmark itself was built with (make bench passes the release's) and
-// the extra tags.
+// the benchmark itself was built with (go run -tags X ./cmd/kubelogin-bench
+// measures builds with X) and the extra tags.
 func releaseBuild(out, pkg, extra string) error {
 	tags := ownTags()
 	if extra != "" {
