@@ -39,3 +39,15 @@ func TestStackGrowsBeforeTheInitsThatDeepenIt(t *testing.T) {
 		}
 	}
 }
+
+// The runtime's goroutine that follows the CPU quota is off in the built
+// binary: GOMAXPROCS is set once, by internal/startup.
+func TestPluginBuildTurnsOffGOMAXPROCSUpdates(t *testing.T) {
+	out, err := exec.Command("go", "version", "-m", pluginBin).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go version -m: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "DefaultGODEBUG=") || !strings.Contains(string(out), "updatemaxprocs=0") {
+		t.Errorf("the plugin is built without updatemaxprocs=0 (the //go:debug line of cmd/kubelogin):\n%s", out)
+	}
+}

@@ -1,3 +1,9 @@
+// The runtime would start a goroutine to follow the CPU quota, on every run;
+// GOMAXPROCS is set once, at the start (internal/startup), and a run lasts
+// milliseconds.
+//
+//go:debug updatemaxprocs=0
+
 // Command kubelogin is a kubectl credential plugin for OpenID Connect. Installed
 // as kubectl-oidc_login it also runs as "kubectl oidc-login".
 package main

@@ -6,6 +6,12 @@ import (
 	"unsafe"
 )
 
+func TestNoMemoryProfile(t *testing.T) {
+	if runtime.MemProfileRate != 0 {
+		t.Errorf("MemProfileRate after init = %d, want 0", runtime.MemProfileRate)
+	}
+}
+
 func TestOneProcUnlessTheEnvironmentSaysOtherwise(t *testing.T) {
 	if n := runtime.GOMAXPROCS(0); n != 1 {
 		t.Fatalf("GOMAXPROCS after init = %d, want 1", n)
