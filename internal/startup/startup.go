@@ -11,6 +11,9 @@
 // which one P does as well. A GOMAXPROCS set in the environment is restored
 // by the main command (HonourGOMAXPROCS): that is somebody's choice.
 //
+// No memory profiling (MemProfileRate=0): a sample walks the allocating
+// goroutine's stack through .gopclntab, and nothing here reads the profile.
+//
 // The main goroutine's stack, grown once. A goroutine starts with an 8 KiB
 // stack. A cached get-token outgrew it three times: in internal/godebug's
 // init, in the YAML library's init (it compiles regular expressions) and in
