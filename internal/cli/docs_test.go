@@ -32,6 +32,7 @@ var foreignFlags = map[string]string{
 	"exec-env":                      "kubectl config set-credentials",
 	"auth-provider":                 "kubectl config set-credentials",
 	"auth-provider-arg":             "kubectl config set-credentials",
+	"http2":                         "curl",
 	"raw":                           "kubectl config view",
 	"minify":                        "kubectl config view",
 	"flatten":                       "kubectl config view",
