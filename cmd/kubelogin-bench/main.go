@@ -143,7 +143,11 @@ func run(o options) error {
 		how = "the files as the linker wrote them"
 	}
 	fmt.Printf("Binaries measured: %s.\n\n", how)
-	fmt.Printf("Stripped binaries (CGO_ENABLED=0, -trimpath, -s -w, -tags=%s): kubelogin %s", strings.Join(ownTags(), ","), sizeMiB(plugin))
+	flags := "CGO_ENABLED=0, -trimpath, -s -w"
+	if tags := ownTags(); len(tags) > 0 {
+		flags += ", -tags=" + strings.Join(tags, ",")
+	}
+	fmt.Printf("Stripped binaries (%s): kubelogin %s", flags, sizeMiB(plugin))
 	if int128 != "" {
 		fmt.Printf(", int128/kubelogin %s", sizeMiB(int128))
 	}
