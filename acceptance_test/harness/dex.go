@@ -81,8 +81,9 @@ staticPasswords:
 `
 
 // RedirectURIs are registered for both clients: the plugin's two default
-// loopback ports and Dex's own device callback.
-var RedirectURIs = []string{"http://localhost:8000", "http://localhost:18000", "/device/callback"}
+// loopback ports, the first over HTTPS too (--local-server-cert), and Dex's
+// own device callback.
+var RedirectURIs = []string{"http://localhost:8000", "http://localhost:18000", "https://localhost:8000", "/device/callback"}
 
 func (d *Dex) config() string {
 	uris := `"` + strings.Join(RedirectURIs, `", "`) + `"`
