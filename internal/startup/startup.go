@@ -12,7 +12,8 @@
 // by the main command (HonourGOMAXPROCS): that is somebody's choice.
 //
 // No memory profiling (MemProfileRate=0): a sample walks the allocating
-// goroutine's stack through .gopclntab, and nothing here reads the profile.
+// goroutine's stack through .gopclntab, at a random point of some runs, and
+// nothing here reads the profile.
 //
 // The main goroutine's stack, grown once. A goroutine starts with an 8 KiB
 // stack. A cached get-token outgrew it three times: in internal/godebug's
@@ -38,10 +39,7 @@ var previousProcs int
 
 func init() {
 	previousProcs = runtime.GOMAXPROCS(1)
-	// No memory profile: its sampling walks the allocating goroutine's stack,
-	// through .gopclntab, at a random point of some runs, and nothing here
-	// reads the profile.
-	runtime.MemProfileRate = 0
+	runtime.MemProfileRate = 0 // before the first allocations, as its doc asks
 	grow()
 }
 
