@@ -61,8 +61,9 @@ func documentFlagEnv(fs *pflag.FlagSet) {
 // environment variable, in the order of the flags' names whatever
 // fs.SortFlags says (get-token's direct path walks its flags unsorted, which
 // spares sorting 55 names on every run): the first bad variable is the one
-// reported. It returns the names of the variables used, in that order.
-func applyFlagEnv(fs *pflag.FlagSet, getenv func(string) string) ([]string, error) {
+// reported. It returns the flags it set, in that order. A nil getenv (see
+// Cmd.flagGetenv) sets nothing.
+func applyFlagEnv(fs *pflag.FlagSet, getenv func(string) string) ([]*pflag.Flag, error) {
 	if getenv == nil {
 		return nil, nil
 	}
@@ -81,7 +82,7 @@ func applyFlagEnv(fs *pflag.FlagSet, getenv func(string) string) ([]string, erro
 		}
 	})
 	slices.SortFunc(todo, func(a, b setting) int { return strings.Compare(a.flag.Name, b.flag.Name) })
-	var used []string
+	var set []*pflag.Flag
 	for _, s := range todo {
 		values := []string{s.value}
 		if s.flag.Value.Type() == "stringArray" {
@@ -90,12 +91,21 @@ func applyFlagEnv(fs *pflag.FlagSet, getenv func(string) string) ([]string, erro
 		for _, x := range values {
 			if e := fs.Set(s.flag.Name, x); e != nil {
 				// The value is not shown: it may be a secret.
-				return used, fmt.Errorf("environment variable %s is not a valid --%s: want %s", s.name, s.flag.Name, valueKind(s.flag.Value.Type()))
+				return set, fmt.Errorf("environment variable %s is not a valid --%s: want %s", s.name, s.flag.Name, valueKind(s.flag.Value.Type()))
 			}
 		}
-		used = append(used, s.name)
+		set = append(set, s.flag)
 	}
-	return used, nil
+	return set, nil
+}
+
+// envNames are the environment variables of flags.
+func envNames(flags []*pflag.Flag) []string {
+	names := make([]string, len(flags))
+	for i, f := range flags {
+		names[i] = flagEnvName(f.Name)
+	}
+	return names
 }
 
 // flagGetenv is c.OS.Getenv for applyFlagEnv, or nil when no variable of

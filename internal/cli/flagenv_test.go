@@ -61,12 +61,12 @@ func parseWithEnv(t *testing.T, env map[string]string, args ...string) (usecase.
 	if err := f.Parse(args); err != nil {
 		t.Fatal(err)
 	}
-	used, err := applyFlagEnv(f, func(k string) string { return env[k] })
+	set, err := applyFlagEnv(f, func(k string) string { return env[k] })
 	if err != nil {
 		return usecase.GetTokenInput{}, nil, err
 	}
 	in, err := o.input(f, system.OS{Getenv: func(k string) string { return env[k] }, UserHomeDir: func() (string, error) { return "/home/u", nil }}, func(string, ...any) {})
-	return in, used, err
+	return in, envNames(set), err
 }
 
 func TestFlagsFromEnvironment(t *testing.T) {
@@ -186,8 +186,8 @@ func TestFlagEnvOrderIsByName(t *testing.T) {
 		fs.Int("alpha", 0, "")
 		fs.Int("mid", 0, "")
 		env := map[string]string{"KUBELOGIN_ZETA": "1", "KUBELOGIN_ALPHA": "2", "KUBELOGIN_MID": "3"}
-		used, err := applyFlagEnv(fs, func(k string) string { return env[k] })
-		if err != nil || strings.Join(used, " ") != "KUBELOGIN_ALPHA KUBELOGIN_MID KUBELOGIN_ZETA" {
+		set, err := applyFlagEnv(fs, func(k string) string { return env[k] })
+		if used := envNames(set); err != nil || strings.Join(used, " ") != "KUBELOGIN_ALPHA KUBELOGIN_MID KUBELOGIN_ZETA" {
 			t.Errorf("SortFlags %v: used %v, %v", sorted, used, err)
 		}
 		fs = pflag.NewFlagSet("x", pflag.ContinueOnError)

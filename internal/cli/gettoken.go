@@ -226,22 +226,18 @@ func checkClientAuth(in usecase.GetTokenInput) error {
 }
 
 // applyEnv sets the flags not given from their environment variables (see
-// applyFlagEnv) and remembers which, for the error messages.
+// applyFlagEnv) and remembers which, for the error messages. It returns the
+// variables used.
 func (o *getTokenOptions) applyEnv(fs *pflag.FlagSet, getenv func(string) string) ([]string, error) {
-	if getenv == nil { // no variable to apply (flagGetenv)
-		o.fromEnv = nil
-		return nil, nil
-	}
-	given := map[string]bool{}
-	fs.Visit(func(f *pflag.Flag) { given[f.Name] = true })
-	used, err := applyFlagEnv(fs, getenv)
-	o.fromEnv = map[string]bool{}
-	fs.Visit(func(f *pflag.Flag) {
-		if !given[f.Name] {
+	set, err := applyFlagEnv(fs, getenv)
+	o.fromEnv = nil
+	if len(set) > 0 {
+		o.fromEnv = make(map[string]bool, len(set))
+		for _, f := range set {
 			o.fromEnv[f.Name] = true
 		}
-	})
-	return used, err
+	}
+	return envNames(set), err
 }
 
 // name is how an error names a flag: --flag, or the environment variable
