@@ -30,11 +30,7 @@ func TestKeycloakMultiClusterTokenExchangePerCluster(t *testing.T) {
 	}
 
 	// One login, an exchange per cluster.
-	before := kc.Proxy.Snapshot()
-	for _, c := range cs.List {
-		wantClusterUser(t, ctx, u, c, cs.List)
-	}
-	delta := kc.Proxy.Snapshot().Sub(before)
+	delta := everyCluster(t, ctx, u, cs.List, kc.Proxy)
 	wantLaunches(t, u, 1)
 	wantGrant(t, delta, grantAuthCode, 1)
 	wantGrant(t, delta, grantTokenExchange, len(cs.List))
@@ -43,11 +39,7 @@ func TestKeycloakMultiClusterTokenExchangePerCluster(t *testing.T) {
 	tokens := clusterTokens(t, u, cs.List)
 
 	// The cached path: no request to Keycloak.
-	before = kc.Proxy.Snapshot()
-	for _, c := range cs.List {
-		wantClusterUser(t, ctx, u, c, cs.List)
-	}
-	if delta := kc.Proxy.Snapshot().Sub(before); len(delta.Paths) != 0 {
+	if delta := everyCluster(t, ctx, u, cs.List, kc.Proxy); len(delta.Paths) != 0 {
 		errorf(t, "the cached tokens cost requests to Keycloak: %s", delta)
 	}
 
@@ -56,11 +48,7 @@ func TestKeycloakMultiClusterTokenExchangePerCluster(t *testing.T) {
 
 	// After expiry: one refresh of the login, an exchange per cluster.
 	seenBefore := waitForExpiry(t, cs.List, tokens)
-	before = kc.Proxy.Snapshot()
-	for _, c := range cs.List {
-		wantClusterUser(t, ctx, u, c, cs.List)
-	}
-	delta = kc.Proxy.Snapshot().Sub(before)
+	delta = everyCluster(t, ctx, u, cs.List, kc.Proxy)
 	wantLaunches(t, u, 1)
 	wantGrant(t, delta, grantAuthCode, 0)
 	wantGrant(t, delta, grantRefresh, 1)
@@ -71,7 +59,7 @@ func TestKeycloakMultiClusterTokenExchangePerCluster(t *testing.T) {
 	// Logout revokes the login's refresh token and forgets both clusters'
 	// tokens (they name no refresh token: nothing to revoke); the next call
 	// logs in again.
-	before = kc.Proxy.Snapshot()
+	before := kc.Proxy.Snapshot()
 	r := u.Run(ctx, "kubelogin", append([]string{"logout"}, flags...)...)
 	mustSucceed(t, r)
 	delta = kc.Proxy.Snapshot().Sub(before)

@@ -40,11 +40,7 @@ func TestMultiClusterOneLoginTokenPerCluster(t *testing.T) {
 	}
 
 	// One login, a token per cluster.
-	before := stack.Proxy.Snapshot()
-	for _, c := range cs.List {
-		wantClusterUser(t, ctx, u, c, cs.List)
-	}
-	delta := stack.Proxy.Snapshot().Sub(before)
+	delta := everyCluster(t, ctx, u, cs.List, stack.Proxy)
 	wantLaunches(t, u, 1)
 	wantGrant(t, delta, grantAuthCode, 1)
 	wantGrant(t, delta, grantRefresh, len(cs.List)) // one cross-client refresh per cluster
@@ -56,11 +52,7 @@ func TestMultiClusterOneLoginTokenPerCluster(t *testing.T) {
 
 	// After expiry each cluster renews its own token, no browser.
 	seenBefore := waitForExpiry(t, cs.List, tokens)
-	before = stack.Proxy.Snapshot()
-	for _, c := range cs.List {
-		wantClusterUser(t, ctx, u, c, cs.List)
-	}
-	delta = stack.Proxy.Snapshot().Sub(before)
+	delta = everyCluster(t, ctx, u, cs.List, stack.Proxy)
 	wantLaunches(t, u, 1)
 	wantGrant(t, delta, grantAuthCode, 0)
 	wantGrant(t, delta, grantRefresh, len(cs.List))
@@ -237,6 +229,17 @@ func wantRenewed(t *testing.T, u *harness.User, clusters []*harness.Cluster, tok
 			errorf(t, "%s's server saw no request after the renewal", c.Name)
 		}
 	}
+}
+
+// everyCluster runs wantClusterUser on each cluster and returns what the
+// provider's proxy saw meanwhile.
+func everyCluster(t *testing.T, ctx context.Context, u *harness.User, cs []*harness.Cluster, proxy *harness.Proxy) harness.Counts {
+	t.Helper()
+	before := proxy.Snapshot()
+	for _, c := range cs {
+		wantClusterUser(t, ctx, u, c, cs)
+	}
+	return proxy.Snapshot().Sub(before)
 }
 
 // wantClusterUser runs `kubectl --context=CLUSTER auth whoami` and checks
