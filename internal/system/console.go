@@ -67,32 +67,23 @@ func (c *Console) ReadLine(ctx context.Context, prompt string) (string, error) {
 }
 
 // ReadPassword shows prompt and returns the line typed, without echoing it
-// when stdin is a terminal. The terminal's state is restored when ctx ends
-// (Ctrl-C) before the user presses Enter.
+// when stdin is a terminal. The echo goes off before the prompt shows, so a
+// password typed the moment it appears is not shown either (only what was
+// typed before the prompt, which the terminal echoed then). The terminal's
+// state is restored when the line is read, or when ctx ends first (Ctrl-C).
 func (c *Console) ReadPassword(ctx context.Context, prompt string) (string, error) {
-	if c.fd < 0 || c.pending != nil || c.r.Buffered() > 0 {
+	if c.fd < 0 {
 		return c.ReadLine(ctx, prompt) // not a terminal: nothing to hide
 	}
 	state, err := term.GetState(c.fd)
 	if err != nil {
 		return c.ReadLine(ctx, prompt)
 	}
-	fmt.Fprint(c.out, prompt)
-	ch := make(chan readResult, 1)
-	go func() {
-		b, err := term.ReadPassword(c.fd)
-		ch <- readResult{string(b), err}
-	}()
-	select {
-	case r := <-ch:
-		fmt.Fprintln(c.out) // the Enter the user typed was not echoed
-		if r.err != nil {
-			return "", fmt.Errorf("read the password from the terminal: %w", r.err)
-		}
-		return r.line, nil
-	case <-ctx.Done():
-		term.Restore(c.fd, state) // echo back on, though the read goes on
-		fmt.Fprintln(c.out)
-		return "", ctx.Err()
+	if err := echoOff(c.fd); err != nil {
+		return "", fmt.Errorf("turn the terminal's echo off for the password: %w", err)
 	}
+	line, err := c.ReadLine(ctx, prompt)
+	term.Restore(c.fd, state)
+	fmt.Fprintln(c.out) // the Enter the user typed was not echoed either
+	return line, err
 }
