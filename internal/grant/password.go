@@ -113,5 +113,5 @@ func (g *Password) promptError(err error) error {
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("login interrupted: %w", err)
 	}
-	return fmt.Errorf("read from the terminal: %w", err)
+	return fmt.Errorf("read from the terminal: %w (or %s)", err, howToGivePassword)
 }

@@ -66,6 +66,9 @@ func (c *Console) ReadLine(ctx context.Context, prompt string) (string, error) {
 	}
 }
 
+// turnEchoOff is echoOff; a test makes it fail as a terminal may.
+var turnEchoOff = echoOff
+
 // ReadPassword shows prompt and returns the line typed, without echoing it
 // when stdin is a terminal. The echo goes off before the prompt shows, so a
 // password typed the moment it appears is not shown either (only what was
@@ -79,7 +82,7 @@ func (c *Console) ReadPassword(ctx context.Context, prompt string) (string, erro
 	if err != nil {
 		return c.ReadLine(ctx, prompt)
 	}
-	if err := echoOff(c.fd); err != nil {
+	if err := turnEchoOff(c.fd); err != nil {
 		return "", fmt.Errorf("turn the terminal's echo off for the password: %w", err)
 	}
 	line, err := c.ReadLine(ctx, prompt)

@@ -3,6 +3,7 @@ package system
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -105,5 +106,26 @@ func readUntil(t *testing.T, ptmx interface{ Read([]byte) (int, error) }, marker
 	case <-time.After(10 * time.Second):
 		t.Fatalf("the terminal never showed %q", marker)
 		return ""
+	}
+}
+
+// A terminal that refuses to stop echoing gets no prompt: the password is
+// not asked for with the echo on.
+func TestConsoleReadPasswordEchoRefused(t *testing.T) {
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal here: %v", err)
+	}
+	defer ptmx.Close()
+	defer tty.Close()
+	turnEchoOff = func(int) error { return errors.New("operation not supported") }
+	defer func() { turnEchoOff = echoOff }()
+	var prompts bytes.Buffer
+	_, err = NewConsole(tty, &prompts).ReadPassword(t.Context(), "Password: ")
+	if err == nil || err.Error() != "turn the terminal's echo off for the password: operation not supported" {
+		t.Errorf("err = %v", err)
+	}
+	if prompts.Len() != 0 {
+		t.Errorf("prompted %q with the echo on", prompts.String())
 	}
 }
