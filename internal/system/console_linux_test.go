@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -17,15 +18,20 @@ type writerFunc func(p []byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
+// openPTY returns a new pseudo-terminal's two ends, closed when t ends.
+func openPTY(t *testing.T) (ptmx, tty *os.File) {
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatalf("open a pseudo-terminal: %v", err)
+	}
+	t.Cleanup(func() { ptmx.Close(); tty.Close() })
+	return ptmx, tty
+}
+
 // A password typed the moment its prompt shows is not echoed: the echo is off
 // before the prompt is written, and on again once the line is read.
 func TestConsoleReadPasswordEchoesNothing(t *testing.T) {
-	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Skipf("no pseudo-terminal here: %v", err)
-	}
-	defer ptmx.Close()
-	defer tty.Close()
+	ptmx, tty := openPTY(t)
 	echoing := func() bool {
 		st, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
 		if err != nil {
@@ -112,16 +118,11 @@ func readUntil(t *testing.T, ptmx interface{ Read([]byte) (int, error) }, marker
 // A terminal that refuses to stop echoing gets no prompt: the password is
 // not asked for with the echo on.
 func TestConsoleReadPasswordEchoRefused(t *testing.T) {
-	ptmx, tty, err := pty.Open()
-	if err != nil {
-		t.Skipf("no pseudo-terminal here: %v", err)
-	}
-	defer ptmx.Close()
-	defer tty.Close()
+	_, tty := openPTY(t)
 	turnEchoOff = func(int) error { return errors.New("operation not supported") }
 	defer func() { turnEchoOff = echoOff }()
 	var prompts bytes.Buffer
-	_, err = NewConsole(tty, &prompts).ReadPassword(t.Context(), "Password: ")
+	_, err := NewConsole(tty, &prompts).ReadPassword(t.Context(), "Password: ")
 	if err == nil || err.Error() != "turn the terminal's echo off for the password: operation not supported" {
 		t.Errorf("err = %v", err)
 	}
