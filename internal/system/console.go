@@ -66,27 +66,22 @@ func (c *Console) ReadLine(ctx context.Context, prompt string) (string, error) {
 	}
 }
 
-// turnEchoOff is echoOff; a test makes it fail as a terminal may.
-var turnEchoOff = echoOff
-
 // ReadPassword shows prompt and returns the line typed, without echoing it
 // when stdin is a terminal. The echo goes off before the prompt shows, so a
 // password typed the moment it appears is not shown either (only what was
-// typed before the prompt, which the terminal echoed then). The terminal's
-// state is restored when the line is read, or when ctx ends first (Ctrl-C).
+// typed before the prompt, which the terminal echoed then); when it cannot go
+// off, there is no prompt. The terminal's state is restored when the line is
+// read, or when ctx ends first (Ctrl-C).
 func (c *Console) ReadPassword(ctx context.Context, prompt string) (string, error) {
 	if c.fd < 0 {
 		return c.ReadLine(ctx, prompt) // not a terminal: nothing to hide
 	}
-	state, err := term.GetState(c.fd)
+	restore, err := echoOff(c.fd)
 	if err != nil {
-		return c.ReadLine(ctx, prompt)
-	}
-	if err := turnEchoOff(c.fd); err != nil {
 		return "", fmt.Errorf("turn the terminal's echo off for the password: %w", err)
 	}
 	line, err := c.ReadLine(ctx, prompt)
-	term.Restore(c.fd, state)
+	restore()
 	fmt.Fprintln(c.out) // the Enter the user typed was not echoed either
 	return line, err
 }

@@ -6,6 +6,6 @@ import "errors"
 
 // echoOff is not implemented here; x/term reports no terminal on these
 // systems either, so ReadPassword does not call it.
-func echoOff(int) error {
-	return errors.ErrUnsupported
+func echoOff(int) (func(), error) {
+	return nil, errors.ErrUnsupported
 }
