@@ -48,7 +48,7 @@ func (g *Password) Token(ctx context.Context, _ *token.Set) (*token.Set, error) 
 	if username == "" {
 		line, err := g.Terminal.ReadLine(ctx, "Username: ")
 		if err != nil {
-			return nil, g.promptError(err)
+			return nil, g.promptError(err, "give --username")
 		}
 		if username = line; username == "" {
 			return nil, errors.New("no username entered (or give --username)")
@@ -66,7 +66,7 @@ func (g *Password) Token(ctx context.Context, _ *token.Set) (*token.Set, error) 
 		if password == "" {
 			p, err := g.Terminal.ReadPassword(ctx, fmt.Sprintf("Password for %s: ", username))
 			if err != nil {
-				return nil, g.promptError(err)
+				return nil, g.promptError(err, howToGivePassword)
 			}
 			password, prompted = token.Secret(p), true
 		}
@@ -105,13 +105,15 @@ func (g *Password) runPasswordCommand(ctx context.Context) (token.Secret, error)
 	return token.Secret(out), nil
 }
 
-func (g *Password) promptError(err error) error {
+// promptError says why a prompt got no answer, and instead how to give what
+// it asked for (howTo).
+func (g *Password) promptError(err error, howTo string) error {
 	if errors.Is(err, io.EOF) {
 		g.Log.Printf("") // end the prompt's line
-		return fmt.Errorf("stdin was closed before the answer was typed (or %s)", howToGivePassword)
+		return fmt.Errorf("stdin was closed before the answer was typed (or %s)", howTo)
 	}
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("login interrupted: %w", err)
 	}
-	return fmt.Errorf("read from the terminal: %w (or %s)", err, howToGivePassword)
+	return fmt.Errorf("read from the terminal: %w (or %s)", err, howTo)
 }

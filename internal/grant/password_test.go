@@ -4,18 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"testing"
 
 	"github.com/kubelogin/kubelogin/internal/logger"
 )
 
-// failingTerminal is a terminal that cannot read a password.
+// failingTerminal is a terminal whose reads fail with err.
 type failingTerminal struct{ err error }
 
-func (f failingTerminal) ReadLine(context.Context, string) (string, error) {
-	return "", errors.New("ReadLine called")
-}
-
+func (f failingTerminal) ReadLine(context.Context, string) (string, error)     { return "", f.err }
 func (f failingTerminal) ReadPassword(context.Context, string) (string, error) { return "", f.err }
 
 // A terminal that fails to read the password (it would not turn its echo off,
@@ -31,6 +29,16 @@ func TestPasswordPromptFails(t *testing.T) {
 	const want = "read from the terminal: turn the terminal's echo off for the password: operation not supported " +
 		"(or set KUBELOGIN_PASSWORD, give --password-command (e.g. your password manager's command line) or --password)"
 	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
+	}
+}
+
+// A username prompt that gets no answer says to give --username, not how to
+// give a password.
+func TestUsernamePromptFails(t *testing.T) {
+	g := &Password{Terminal: failingTerminal{io.EOF}, Log: logger.New(&bytes.Buffer{})}
+	_, err := g.Token(t.Context(), nil)
+	if want := "stdin was closed before the answer was typed (or give --username)"; err == nil || err.Error() != want {
 		t.Errorf("err = %v\nwant %s", err, want)
 	}
 }
